@@ -1,0 +1,42 @@
+# Everything runs from the project's own virtualenv; nothing needs installing by hand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint schemas bench demo-data clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## demo: set up, validate the demo office in records/ and show its status
+demo: $(STAMP)
+	$(BIN)/csops --root . validate
+	$(BIN)/csops --root . status
+
+## test: set up and run the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2
+
+## lint: ruff and mypy
+lint: $(STAMP)
+	$(BIN)/ruff check csops tests scripts
+	$(BIN)/mypy csops
+
+## schemas: regenerate JSON Schema for every record kind into schemas/
+schemas: $(STAMP)
+	$(BIN)/csops schemas --out schemas
+
+## demo-data: regenerate the demo records by driving the real commands
+demo-data: $(STAMP)
+	$(BIN)/python scripts/make_demo.py
+
+## bench: timing claims live here, never in unit tests
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

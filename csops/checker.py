@@ -1,0 +1,159 @@
+"""``csops validate`` without the CLI: read the tree, validate every file, run every rule.
+
+Only orchestrates: reading is the store's, models are Pydantic's, rules are the registry's, output
+is the reporters'. Collects all findings and never stops at the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from csops.context import Context
+from csops.findings import Finding, Result, Severity
+from csops.labels import identifiers_for
+from csops.models import kinds
+from csops.models.common import Record
+from csops.models.policy import Policy
+from csops.rules import Problem, check_record, check_tree, load_rules
+from csops.store import LoadedFile, read_tree
+from csops.yamlio import locate
+
+
+def _dotted(loc: Sequence[str | int]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(record)"
+
+
+def _offset_hint(value: str, tz: str) -> str:
+    try:
+        naive = datetime.fromisoformat(value.replace(" ", "T"))
+        aware = naive.replace(tzinfo=ZoneInfo(tz))
+        return f"write `{aware.isoformat()}` (times carry their UTC offset; the office zone is {tz})"
+    except (ValueError, TypeError):
+        return "write the time as 2026-11-23T09:12:00+08:00, with its UTC offset"
+
+
+def schema_problem(error: Any, policy_tz: str) -> Problem:
+    """Map one Pydantic error to a Problem with a store rule id and a fix hint."""
+    loc = tuple(error.get("loc", ()))
+    kind, msg, given = error.get("type", ""), error.get("msg", ""), error.get("input")
+    field = _dotted([p for p in loc if not (isinstance(p, str) and "[" in p)])
+    last = next((p for p in reversed(loc) if isinstance(p, str)), field)
+    if kind == "missing":
+        return Problem(f"missing required field `{field}`", loc, f"add `{last}: ...`", rule="STORE-SCHEMA-03")
+    if kind == "extra_forbidden":
+        return Problem(
+            f"unknown field `{field}`", loc,
+            "remove it or correct its spelling (the record's schema is in schemas/)", rule="STORE-SCHEMA-02",
+        )
+    if kind == "timezone_aware" or (kind.startswith("datetime") and isinstance(given, str) and "T" in given):
+        return Problem(f"`{field}`: time without a UTC offset: `{given}`", loc,
+                       _offset_hint(str(given), policy_tz), rule="STORE-TIME-01")
+    if kind == "unknown_staff":
+        return Problem(f"`{field}`: unknown staff id `{given}`", loc,
+                       "use a 工号 from records/staff/, or add the person: csops staff add", rule="STORE-REF-01")
+    if kind == "unknown_record":
+        return Problem(f"`{field}`: {msg}", loc, "check the id (csops list / ls records/)", rule="STORE-REF-02")
+    if isinstance(given, str) and kind in {"enum", "literal_error", "union_tag_invalid"}:
+        idents = identifiers_for(given)
+        expected = str(error.get("ctx", {}).get("expected", "")) + str(error.get("ctx", {}).get("expected_tags", ""))
+        idents = {i for i in idents if i in expected} or idents
+        if idents:
+            ident = sorted(idents)[0]
+            return Problem(
+                f"`{field}`: `{given}` is a Chinese label; records store the English identifier", loc,
+                f"write `{ident}` (shown as {given} in forms and reports)", rule="STORE-ENUM-01",
+            )
+    expected = error.get("ctx", {}).get("expected") or error.get("ctx", {}).get("expected_tags")
+    hint = f"expected {expected}" if expected else "see the record's schema in schemas/"
+    return Problem(f"`{field}`: {msg} (got {given!r})", loc, hint, rule="STORE-SCHEMA-01")
+
+
+def validate_data(model: type[Record], loaded: LoadedFile, context: dict[str, Any], tz: str) -> Record | None:
+    try:
+        return model.model_validate(loaded.data, context=context)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            _add(loaded, schema_problem(error, tz))
+        return None
+
+
+def _add(loaded: LoadedFile, problem: Problem) -> None:
+    line, col = locate(loaded.text or "", problem.loc) if problem.loc and loaded.text else (1, 1)
+    loaded.findings.append(
+        Finding(loaded.rel, line, col, problem.severity or Severity.error, problem.rule, problem.message,
+                problem.hint, record=None)
+    )
+
+
+def build_context(files: list[LoadedFile], now: datetime, root: Path | None = None) -> Context:
+    """Validate every readable file into a Context; problems go onto each file's findings."""
+    registry = kinds()
+    policy_file = next((f for f in files if f.kind == "policy"), None)
+    policy = Policy()
+    if policy_file is not None and policy_file.data is not None:
+        valid = validate_data(Policy, policy_file, {}, policy.timezone)
+        if isinstance(valid, Policy):
+            policy = valid
+    ctx = Context(policy=policy, now=now, root=root)
+    if policy_file is not None and isinstance(policy, Policy) and policy_file.data is not None:
+        ctx.add(policy, policy_file)
+
+    readable = [f for f in files if f.data is not None and f.kind in registry and f.kind != "policy"]
+    staff_ids = {str(f.data.get("id")) for f in readable if f.kind == "staff"}
+    ids: dict[str, set[str]] = {}
+    for f in readable:
+        ids.setdefault(f.kind or "", set()).add(str(f.data.get("id")))
+    context = {"staff": staff_ids, "ids": ids}
+    for f in sorted(readable, key=lambda f: f.kind != "staff"):
+        record = validate_data(registry[f.kind or ""], f, context, policy.timezone)
+        if record is not None:
+            ctx.add(record, f)
+    return ctx
+
+
+def findings_for(problems: Iterable[Problem], ctx: Context, default: LoadedFile | None) -> None:
+    for problem in problems:
+        target = ctx.file_of(problem.target) if problem.target is not None else default
+        if target is None:
+            target = default
+        if target is not None:
+            _add(target, problem)
+
+
+def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
+               only: set[str] | None = None) -> tuple[Result, Context]:
+    ctx = build_context(files, now, root)
+    policy_file = next((f for f in files if f.kind == "policy"), None)
+    if policy_file is None:
+        missing = LoadedFile(rel="records/policy.yaml", kind="policy")
+        missing.finding("STORE-POLICY-01", "records/policy.yaml is missing",
+                        hint="create it with `csops init` or copy the defaults: csops policy --defaults")
+        files = [*files, missing]
+        policy_file = missing
+    for record, loaded in list(ctx.entries):
+        if only is None or loaded.rel in only:
+            findings_for(check_record(record, ctx), ctx, loaded)
+    findings_for(check_tree(ctx), ctx, policy_file)
+    result = Result(files_checked=len(files))
+    tree_ids = {r.id for r in load_rules() if r.scope == "tree"}
+    for f in files:
+        if only is None or f.rel in only:
+            result.extend(f.findings)
+        else:  # outside the given paths, report only the cross-record findings
+            result.extend(x for x in f.findings if x.rule in tree_ids)
+    return result, ctx
+
+
+def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str] | None = None) -> Result:
+    files = read_tree(root, from_index=from_index)
+    result, _ = run_checks(files, now, root, only)
+    return result

@@ -1,0 +1,32 @@
+"""One module per command group. Each parses options, calls the domain through a Session and exits
+with a code: 0 clean, 1 findings or a refused change, 2 usage, 3 internal failure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def format_option(fn: F) -> F:
+    """``--format text|json`` on the command itself (the global option works too)."""
+
+    def set_format(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
+        if value:
+            ctx.find_root().obj.format = value
+
+    return click.option(
+        "--format", "fmt_local", type=click.Choice(["text", "json"]), expose_value=False,
+        callback=set_format, is_eager=False, help="Output format (text in Chinese by default, or json).",
+    )(fn)
+
+
+def at_option(fn: F) -> F:
+    """``--at TIME``: when the event happened (default: now)."""
+    from csops.cli import INSTANT
+
+    return click.option("--at", "at", type=INSTANT, default=None,
+                        help="When it happened, with UTC offset (default: now).")(fn)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from csops.commands import format_option
+from csops.findings import report_json, report_text
+
+if TYPE_CHECKING:
+    from csops.session import Session
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--staged", is_flag=True, help="Check the staged state in the git index (what a pre-commit hook must see).")
+@format_option
+@click.pass_obj
+def validate(session: Session, paths: tuple[Path, ...], staged: bool) -> None:
+    """Check records against their schemas and every rule.
+
+    With PATHS, report those files plus every cross-record check over the whole tree (unique ids,
+    references, one holder per key). Exit 0 when clean (warnings allowed), 1 with errors.
+
+    \b
+    Example:
+      csops validate
+      csops validate records/tickets/2026/11/T-2611-A001.yaml --format json
+      csops validate --staged        # as the pre-commit hook does
+    """
+    from csops.checker import check
+
+    root = session.root
+    only = None
+    if paths:
+        only = set()
+        for p in paths:
+            absolute = p.resolve()
+            try:
+                only.add(absolute.relative_to(root).as_posix())
+            except ValueError as exc:
+                raise click.BadParameter(f"{p} is outside the records repository {root}") from exc
+    result = check(root, session.now_option or datetime.now(timezone.utc), from_index=staged, only=only)
+    (report_json if session.json else report_text)(result, sys.stdout)
+    sys.exit(result.exit_code)
+

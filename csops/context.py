@@ -1,0 +1,73 @@
+"""What every rule may consult: policy, staff, the whole tree of records, the calendar, and "now".
+
+"Now" is injected (``--now`` or the clock, read once by the CLI), never read inside a rule, so the
+same records and policy give the same findings and deadlines on any machine, on any date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TypeVar
+
+from csops.calendar import BusinessCalendar
+from csops.models.common import Record
+from csops.models.policy import Policy
+from csops.models.staff import Staff
+from csops.store import LoadedFile
+
+R = TypeVar("R", bound=Record)
+
+
+@dataclass
+class Context:
+    policy: Policy
+    now: datetime
+    root: Path | None = None
+    staff: dict[str, Staff] = field(default_factory=dict)
+    #: kind → id → record (the first file wins when an id is duplicated; STORE-ID-01 reports it).
+    records: dict[str, dict[str, Record]] = field(default_factory=dict)
+    #: Every valid record with the file it came from, duplicates included.
+    entries: list[tuple[Record, LoadedFile]] = field(default_factory=list)
+    _files: dict[int, LoadedFile] = field(default_factory=dict)
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(self.policy)
+
+    def add(self, record: Record, loaded: LoadedFile) -> None:
+        self.records.setdefault(record.KIND, {}).setdefault(record.id, record)
+        self.entries.append((record, loaded))
+        self._files[id(record)] = loaded
+        if isinstance(record, Staff):
+            self.staff.setdefault(record.id, record)
+
+    def replace(self, old: Record | None, new: Record) -> None:
+        """Put ``new`` in place of ``old`` (a command's candidate change) for rule checks."""
+        loaded = self._files.get(id(old)) if old is not None else None
+        if loaded is None:
+            loaded = LoadedFile(rel=f"records/{new.expected_relpath()}", kind=new.KIND)
+        self.records.setdefault(new.KIND, {})[new.id] = new
+        self.entries = [(r, f) for r, f in self.entries if r is not old] + [(new, loaded)]
+        self._files[id(new)] = loaded
+
+    def file_of(self, record: Record) -> LoadedFile | None:
+        return self._files.get(id(record))
+
+    def get(self, kind: str, record_id: str) -> Record | None:
+        return self.records.get(kind, {}).get(record_id)
+
+    def of(self, model: type[R]) -> Iterator[R]:
+        for record in self.records.get(model.KIND, {}).values():
+            if isinstance(record, model):
+                yield record
+
+    def person(self, staff_id: str | None) -> Staff | None:
+        return self.staff.get(staff_id) if staff_id else None
+
+    def name(self, staff_id: str | None) -> str:
+        person = self.person(staff_id)
+        return person.display if person else (staff_id or "")

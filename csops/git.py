@@ -1,0 +1,156 @@
+"""Every git call csops makes, through the git CLI.
+
+Kept free of GitPython so that ``csops validate`` (which reads the index in the pre-commit hook)
+starts fast; GitPython is imported only by the history/audit commands that walk commits.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class GitError(RuntimeError):
+    pass
+
+
+def run(
+    args: Sequence[str],
+    cwd: Path,
+    *,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[bytes]:
+    full_env = dict(os.environ)
+    full_env.setdefault("LC_ALL", "C")
+    if env:
+        full_env.update(env)
+    proc = subprocess.run(
+        ["git", *args], cwd=cwd, input=input, env=full_env, capture_output=True, check=False
+    )
+    if check and proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip() or proc.stdout.decode("utf-8", "replace")
+        raise GitError(f"git {' '.join(args[:2])} failed: {message.strip()}")
+    return proc
+
+
+def out(args: Sequence[str], cwd: Path) -> str:
+    return run(args, cwd).stdout.decode("utf-8", "replace").strip()
+
+
+def toplevel(path: Path) -> Path | None:
+    proc = run(["rev-parse", "--show-toplevel"], path, check=False)
+    if proc.returncode != 0:
+        return None
+    return Path(proc.stdout.decode().strip())
+
+
+def config_get(key: str, cwd: Path) -> str | None:
+    proc = run(["config", "--get", key], cwd, check=False)
+    value = proc.stdout.decode("utf-8", "replace").strip()
+    return value or None
+
+
+def has_head(cwd: Path) -> bool:
+    return run(["rev-parse", "--verify", "-q", "HEAD"], cwd, check=False).returncode == 0
+
+
+def head(cwd: Path) -> str | None:
+    proc = run(["rev-parse", "--verify", "-q", "HEAD"], cwd, check=False)
+    return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    mode: str
+    sha: str
+    stage: int
+    path: str
+
+
+def ls_index(cwd: Path, prefix: str) -> list[IndexEntry]:
+    """Entries of the git index under ``prefix`` (the staged state, as a pre-commit hook sees it)."""
+    raw = run(["ls-files", "-s", "-z", "--", prefix], cwd).stdout
+    entries = []
+    for item in raw.split(b"\0"):
+        if not item:
+            continue
+        meta, _, path = item.partition(b"\t")
+        mode, sha, stage = meta.decode().split()
+        entries.append(IndexEntry(mode, sha, int(stage), path.decode("utf-8", "surrogateescape")))
+    return entries
+
+
+def cat_blobs(cwd: Path, shas: Iterable[str]) -> dict[str, bytes]:
+    """Contents of many blobs in one ``git cat-file --batch`` process."""
+    wanted = list(dict.fromkeys(shas))
+    if not wanted:
+        return {}
+    raw = run(["cat-file", "--batch"], cwd, input=("\n".join(wanted) + "\n").encode()).stdout
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for sha in wanted:
+        newline = raw.index(b"\n", pos)
+        header = raw[pos:newline].decode().split()
+        pos = newline + 1
+        if len(header) < 3 or header[1] == "missing":
+            continue
+        size = int(header[2])
+        blobs[sha] = raw[pos : pos + size]
+        pos += size + 1
+    return blobs
+
+
+def status_porcelain(cwd: Path, paths: Sequence[str]) -> str:
+    return run(["status", "--porcelain", "--", *paths], cwd).stdout.decode("utf-8", "replace")
+
+
+def add(cwd: Path, paths: Sequence[str]) -> None:
+    run(["add", "--", *paths], cwd)
+
+
+def unstage(cwd: Path, paths: Sequence[str]) -> None:
+    """Return the index entries of ``paths`` to HEAD (or drop them when there is no HEAD)."""
+    if has_head(cwd):
+        run(["reset", "-q", "HEAD", "--", *paths], cwd, check=False)
+    else:
+        run(["rm", "-q", "--cached", "--ignore-unmatch", "--", *paths], cwd, check=False)
+
+
+def commit(
+    cwd: Path,
+    paths: Sequence[str],
+    message: str,
+    *,
+    author: str,
+    committer: tuple[str, str] | None = None,
+    date: str | None = None,
+) -> str:
+    """Commit exactly ``paths`` (already added) and return the new commit id.
+
+    Other staged changes of the user are left staged and out of the commit.
+    """
+    env: dict[str, str] = {}
+    if committer is not None:
+        env["GIT_COMMITTER_NAME"], env["GIT_COMMITTER_EMAIL"] = committer
+    if date is not None:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
+    run(["commit", "-q", "--author", author, "-F", "-", "--", *paths], cwd, input=message.encode(), env=env)
+    return out(["rev-parse", "HEAD"], cwd)
+
+
+def init(cwd: Path) -> None:
+    run(["init", "-q", "-b", "main"], cwd)
+
+
+def set_config(cwd: Path, key: str, value: str) -> None:
+    run(["config", key, value], cwd)
+
+
+def hooks_dir(cwd: Path) -> Path:
+    path = Path(out(["rev-parse", "--git-path", "hooks"], cwd))
+    return path if path.is_absolute() else cwd / path

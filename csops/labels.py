@@ -1,0 +1,76 @@
+"""Enum values are stable English identifiers; their Chinese names live here, beside them.
+
+Every enum used in records derives from :class:`LabeledEnum`, declaring each member as
+``name = "identifier", "中文名"``. Output (forms, reports, CLI) shows :func:`zh`; a Chinese name typed
+into a record by hand is recognised by :func:`identifiers_for` so the finding can name the identifier
+to use instead.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+class LabeledEnum(str, Enum):
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> LabeledEnum:
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj.label = label or value
+        return obj
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    @classmethod
+    def from_label(cls, label: str) -> LabeledEnum | None:
+        for member in cls:
+            if member.label == label:
+                return member
+        return None
+
+
+def _all_enums(base: type[LabeledEnum] = LabeledEnum) -> list[type[LabeledEnum]]:
+    found: list[type[LabeledEnum]] = []
+    for sub in base.__subclasses__():
+        found.append(sub)
+        found.extend(_all_enums(sub))
+    return found
+
+
+def identifiers_for(label: str) -> set[str]:
+    """The English identifiers whose Chinese name is ``label`` (empty when none)."""
+    label = label.strip()
+    return {m.value for enum in _all_enums() for m in enum if m.label == label}
+
+
+# Labels for plain identifiers that are not enum members (record kinds, states, field names).
+WORDS: dict[str, str] = {
+    "ticket": "工单",
+    "handover": "交接班记录",
+    "key": "钥匙",
+    "key_loan": "钥匙借用",
+    "staff": "员工",
+    "policy": "制度参数",
+    "open": "未结",
+    "closed": "已结",
+    "overdue": "已超时",
+    "met": "按时",
+    "missed": "超时",
+    "pending": "进行中",
+    "error": "错误",
+    "warning": "警告",
+}
+
+
+def zh(value: object) -> str:
+    """Chinese name for an enum member or a known word; the value itself otherwise."""
+    if isinstance(value, LabeledEnum):
+        return value.label
+    if isinstance(value, Enum):
+        return str(value.value)
+    if value is None:
+        return ""
+    text = str(value)
+    return WORDS.get(text, text)

@@ -1,0 +1,28 @@
+"""The record kinds csops knows, and where each lives under ``records/``."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from csops.models.common import Record
+
+
+@cache
+def kinds() -> dict[str, type[Record]]:
+    """Kind name → model. Domain modules register here (one line each)."""
+    from csops.models.policy import Policy
+    from csops.models.staff import Staff
+
+    models: list[type[Record]] = [Policy, Staff]
+    return {model.KIND: model for model in models}
+
+
+def kind_for_relpath(rel: str) -> str | None:
+    """Kind of the record file at ``rel`` (relative to the records folder), by its folder."""
+    if rel == "policy.yaml":
+        return "policy"
+    folder = rel.split("/", 1)[0]
+    for name, model in kinds().items():
+        if model.FOLDER and model.FOLDER == folder:
+            return name
+    return None

@@ -1,0 +1,249 @@
+"""A command's view of the records repo: root, now, the acting member of staff, load and save.
+
+Commands parse options, then call the domain through a Session: ``load()`` gives the validated
+tree as a Context, ``save()`` checks a change against the same rule registry ``validate`` uses,
+refuses it when it would add an error, and otherwise writes and commits it in one step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from pydantic import ValidationError
+
+from csops import git
+from csops.checker import run_checks, schema_problem
+from csops.context import Context
+from csops.findings import Severity
+from csops.models.common import Record
+from csops.models.staff import Staff
+from csops.rules import Problem, check_record, check_tree
+from csops.store import RECORDS, SCHEMA_HEADER, allocate_id, check_station, find_root, read_tree
+from csops.writer import Change, WriteError, apply
+from csops.yamlio import dump_round_trip, load_round_trip, merge_into
+
+
+class Refused(click.ClickException):
+    """A change the rules do not allow; nothing was written."""
+
+    exit_code = 1
+
+    def __init__(self, problems: Sequence[Problem], what: str = "") -> None:
+        self.problems = list(problems)
+        lines = [f"拒绝 (refused){': ' + what if what else ''}"]
+        for p in self.problems:
+            lines.append(f"  {p.rule}: {p.message}")
+            if p.hint:
+                lines.append(f"    fix: {p.hint}")
+        super().__init__("\n".join(lines))
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+def prune(full: Any, non_default: Any) -> Any:
+    """Drop empty lists and mappings that are only the model's default, so files stay short.
+
+    An empty container that differs from its default (an emptied list) is kept.
+    """
+    if isinstance(full, dict):
+        nd = non_default if isinstance(non_default, dict) else {}
+        out = {}
+        for key, value in full.items():
+            if value in ([], {}) and key not in nd:
+                continue
+            out[key] = prune(value, nd.get(key))
+        return out
+    if isinstance(full, list):
+        nd_list = non_default if isinstance(non_default, list) and len(non_default) == len(full) else [None] * len(full)
+        return [prune(v, n) for v, n in zip(full, nd_list, strict=True)]
+    return full
+
+
+def record_data(record: Record) -> dict[str, Any]:
+    full = record.model_dump(mode="json", exclude_none=True)
+    data: dict[str, Any] = prune(full, record.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
+    return data
+
+
+def schema_header(rel: str, kind: str) -> str:
+    depth = rel.count("/")
+    return f"{SCHEMA_HEADER}{'../' * depth}schemas/{kind}.schema.json\n"
+
+
+def render(record: Record, rel: str, old_text: str | None) -> str:
+    data = record_data(record)
+    if old_text:
+        tree = load_round_trip(old_text)
+        return dump_round_trip(merge_into(tree, data))
+    return dump_round_trip(data, header=schema_header(rel, record.KIND))
+
+
+@dataclass
+class Session:
+    root_option: Path | None = None
+    as_staff: str | None = None
+    format: str = "text"
+    no_commit: bool = False
+    now_option: datetime | None = None
+    station_option: str | None = None
+
+    @property
+    def json(self) -> bool:
+        return self.format == "json"
+
+    @cached_property
+    def root(self) -> Path:
+        if self.root_option is not None:
+            root = self.root_option.resolve()
+            if not (root / RECORDS / "policy.yaml").is_file():
+                raise click.UsageError(f"{root} has no records/policy.yaml (create one with: csops init {root})")
+            return root
+        found = find_root(Path.cwd())
+        if found is None:
+            raise click.UsageError("no records/policy.yaml here or above: pass --root DIR or run csops init DIR")
+        return found
+
+    @cached_property
+    def now(self) -> datetime:
+        if self.now_option is not None:
+            return self.now_option
+        return datetime.now(timezone.utc).astimezone(ZoneInfo(self.context.policy.timezone))
+
+    @cached_property
+    def context(self) -> Context:
+        files = read_tree(self.root)
+        # Rules that need "now" get the injected value; without one, the clock is read once here.
+        now = self.now_option or datetime.now(timezone.utc)
+        _, ctx = run_checks(files, now, self.root)
+        return ctx
+
+    def load(self) -> Context:
+        return self.context
+
+    # -- who and where --------------------------------------------------------------------
+
+    def actor(self) -> Staff:
+        ctx = self.context
+        wanted = self.as_staff or os.environ.get("CSOPS_AS")
+        if wanted:
+            person = ctx.staff.get(wanted)
+            if person is None:
+                raise click.UsageError(f"--as {wanted}: no such staff id in records/staff/ (csops staff list)")
+            if not person.active:
+                raise click.UsageError(f"--as {wanted}: {person.display} is not active in the roster")
+            return person
+        email = git.config_get("user.email", self.root)
+        if email:
+            for person in ctx.staff.values():
+                if email.lower() in (e.lower() for e in person.git_emails) and person.active:
+                    return person
+        raise click.UsageError(
+            "cannot tell who you are: pass --as 工号, or add your git email "
+            f"({email or 'git config user.email is unset'}) to git_emails in records/staff/<工号>.yaml"
+        )
+
+    def station(self) -> str:
+        value = self.station_option or os.environ.get("CSOPS_STATION") or git.config_get("csops.station", self.root)
+        if not value:
+            raise click.UsageError(
+                "this clone has no station code, so new ids could collide with another clone's: "
+                "pick one unique to this desk, e.g. `git config csops.station A`"
+            )
+        try:
+            return check_station(value)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+
+    def new_id(self, model: type[Record], at: datetime, taken: set[str] | None = None) -> str:
+        local = at.astimezone(ZoneInfo(self.context.policy.timezone))
+        return allocate_id(self.root, model.FOLDER, model.ID_PREFIX, local.strftime("%y%m"),
+                           self.station(), taken or set())
+
+    # -- writing --------------------------------------------------------------------------
+
+    def check_change(self, pairs: Sequence[tuple[Record | None, Record]]) -> list[Record]:
+        """Validate candidates and refuse any change that adds an error; returns the final records."""
+        ctx = self.context
+        staff_ids = set(ctx.staff)
+        ids = {kind: set(recs) for kind, recs in ctx.records.items()}
+        for _, new in pairs:
+            ids.setdefault(new.KIND, set()).add(new.id)
+        final: list[Record] = []
+        problems: list[Problem] = []
+        for _, new in pairs:
+            summary = new.derived_summary()
+            data = new.model_dump(mode="json") | {k: _jsonable(v) for k, v in summary.items()}
+            try:
+                final.append(type(new).model_validate(data, context={"staff": staff_ids, "ids": ids}))
+            except ValidationError as exc:
+                problems += [schema_problem(e, ctx.policy.timezone) for e in exc.errors(include_url=False)]
+        if problems:
+            raise Refused(problems)
+        before = {_key(p) for old, _ in pairs if old is not None for p in check_record(old, ctx)}
+        before |= {_key(p) for p in check_tree(ctx)}
+        for (old, _), new in zip(pairs, final, strict=True):
+            ctx.replace(old, new)
+        after = [p for new in final for p in check_record(new, ctx)] + check_tree(ctx)
+        added = [p for p in after if p.severity is Severity.error and _key(p) not in before]
+        if added:
+            # Put the tree back as it was, so the Session stays usable after a refusal.
+            for (old, _), new in zip(pairs, final, strict=True):
+                if old is not None:
+                    ctx.replace(new, old)
+            raise Refused(added)
+        return final
+
+    def save(self, pairs: Sequence[tuple[Record | None, Record]], *, action: str, summary: str,
+             actor: Staff | None = None) -> list[Record]:
+        """Check, write and commit records (``(old, new)``; old is None for a new record)."""
+        final = self.check_change(pairs)
+        ctx = self.context
+        changes = []
+        for (old, _), record in zip(pairs, final, strict=True):
+            loaded = ctx.file_of(old) if old is not None else None
+            rel = loaded.rel if loaded is not None else f"{RECORDS}/{record.expected_relpath()}"
+            changes.append(Change(rel, render(record, rel, loaded.text if loaded else None)))
+        try:
+            apply(self.root, changes, actor=actor or self.actor(), action=action, summary=summary,
+                  records=[r.id for r in final], no_commit=self.no_commit, when=self.now_option)
+        except WriteError as exc:
+            raise click.ClickException(str(exc)) from exc
+        return final
+
+    # -- output ---------------------------------------------------------------------------
+
+    def emit_json(self, data: Any) -> None:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_jsonable))
+
+
+def _key(problem: Problem) -> tuple[str, str, str]:
+    target = getattr(problem.target, "id", "")
+    return (problem.rule, problem.message, target)
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if hasattr(value, "value"):
+        return value.value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,165 @@
+"""The records tree: where files are, how they are read, and how new ids are allocated.
+
+Files are read from the working tree, or from the git index (what a pre-commit hook must check:
+the staged state, not the working files). Reading never raises for bad content: each problem a
+file has on the way in (bytes, emptiness, conflict markers, YAML syntax) becomes a finding.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from csops import git
+from csops.findings import Finding, Severity
+from csops.models import kind_for_relpath
+from csops.models.common import ID_RE, STATION_RE
+from csops.yamlio import YamlSyntaxError, load_fast
+
+RECORDS = "records"
+SCHEMA_HEADER = "# yaml-language-server: $schema="
+_CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7})(\s|$)", re.MULTILINE)
+
+
+@dataclass
+class LoadedFile:
+    """One record file as read: its text and raw data, or the findings that stopped it."""
+
+    rel: str  # relative to the repository root, posix, e.g. records/tickets/2026/11/T-2611-A001.yaml
+    kind: str | None
+    text: str | None = None
+    data: Any = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def records_rel(self) -> str:
+        return self.rel[len(RECORDS) + 1 :]
+
+    def finding(
+        self, rule: str, message: str, *, line: int = 1, col: int = 1, hint: str | None = None,
+        severity: Severity = Severity.error,
+    ) -> Finding:
+        found = Finding(self.rel, line, col, severity, rule, message, hint)
+        self.findings.append(found)
+        return found
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` holding ``records/policy.yaml``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / RECORDS / "policy.yaml").is_file():
+            return folder
+    return None
+
+
+def _is_record_file(rel: str) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return rel.startswith(RECORDS + "/") and name.endswith((".yaml", ".yml")) and not name.startswith(".")
+
+
+def list_worktree(root: Path) -> dict[str, bytes]:
+    base = root / RECORDS
+    files: dict[str, bytes] = {}
+    if not base.is_dir():
+        return files
+    for path in sorted(base.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(root).as_posix()
+        if _is_record_file(rel):
+            files[rel] = path.read_bytes()
+    return files
+
+
+def list_index(root: Path) -> dict[str, bytes]:
+    """Record files as staged in the git index; a path in conflict shows its conflicted stages."""
+    entries = [e for e in git.ls_index(root, RECORDS) if _is_record_file(e.path)]
+    blobs = git.cat_blobs(root, (e.sha for e in entries))
+    files: dict[str, bytes] = {}
+    for entry in entries:
+        if entry.stage == 0:
+            files[entry.path] = blobs.get(entry.sha, b"")
+        else:  # unmerged: surface it as conflict markers so the check names it
+            files.setdefault(entry.path, b"<<<<<<< unmerged in the git index\n")
+    return files
+
+
+def read_file(rel: str, raw: bytes) -> LoadedFile:
+    loaded = LoadedFile(rel=rel, kind=kind_for_relpath(rel[len(RECORDS) + 1 :]))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        loaded.finding(
+            "STORE-ENC-01", f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded", line=line, col=col,
+            hint="save the file as UTF-8 (GBK/GB2312 text must be converted: iconv -f GBK -t UTF-8)",
+        )
+        return loaded
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    loaded.text = text
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        loaded.finding("STORE-EMPTY-01", "the file is empty", hint="restore it from git (git checkout -- FILE) or delete it")
+        return loaded
+    marker = _CONFLICT_RE.search(text)
+    if marker:
+        line = text.count("\n", 0, marker.start()) + 1
+        loaded.finding(
+            "STORE-CONFLICT-01", "unresolved git conflict markers", line=line,
+            hint="resolve the merge: keep both sides' events in time order, then remove the <<<<<<< ======= >>>>>>> lines",
+        )
+        return loaded
+    try:
+        data = load_fast(text)
+    except YamlSyntaxError as exc:
+        loaded.finding("STORE-YAML-01", f"malformed YAML: {exc}", line=exc.line, col=exc.col,
+                       hint="fix the YAML syntax at this position (indentation, a missing ':' or an unclosed quote)")
+        return loaded
+    if not isinstance(data, dict):
+        loaded.finding("STORE-YAML-02", f"a record must be a mapping of fields, not {type(data).__name__}",
+                       hint="start the file with `id: ...` and one field per line")
+        return loaded
+    loaded.data = data
+    if loaded.kind is None:
+        loaded.finding(
+            "STORE-PATH-02", "file is not in a known record folder",
+            hint="move it under the folder of its kind (records/tickets/, records/staff/, ...)",
+        )
+    return loaded
+
+
+def read_tree(root: Path, *, from_index: bool = False) -> list[LoadedFile]:
+    files = list_index(root) if from_index else list_worktree(root)
+    return [read_file(rel, raw) for rel, raw in files.items()]
+
+
+class IdError(ValueError):
+    pass
+
+
+def check_station(station: str) -> str:
+    if not STATION_RE.match(station):
+        raise IdError(f"station code {station!r} must be 1 to 3 capital letters, e.g. A or BJ")
+    return station
+
+
+def allocate_id(root: Path, folder: str, prefix: str, yymm: str, station: str, taken: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+    """Next free ``PREFIX-YYMM-STATIONnnn`` in ``records/<folder>/20YY/MM``.
+
+    Serials are per station, so two clones with different stations never pick the same id.
+    """
+    check_station(station)
+    month_dir = root / RECORDS / folder / f"20{yymm[:2]}" / yymm[2:]
+    serials = [0]
+    names = {p.stem for p in month_dir.glob("*.y*ml")} if month_dir.is_dir() else set()
+    for name in names | set(taken):
+        match = ID_RE.match(name)
+        if match and match.group("prefix") == prefix and match.group("yymm") == yymm and match.group("station") == station:
+            serials.append(int(match.group("serial")))
+    return f"{prefix}-{yymm}-{station}{max(serials) + 1:03d}"

@@ -1,0 +1,166 @@
+"""YAML in and out.
+
+Bulk reads use ruamel's C-backed safe loader. Round-trip parsing is used only to write (so comments
+and key order survive an edit) and to map a finding's location to a line and column.
+
+Timestamps are deliberately *not* resolved: every time stays the exact string in the file and is
+parsed by Pydantic, so a time without an offset is caught instead of silently becoming naive, and a
+written time is never quoted.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.resolver import VersionedResolver
+
+
+class _NoTimestampResolver(VersionedResolver):
+    def add_version_implicit_resolver(self, version: Any, tag: Any, regexp: Any, first: Any) -> None:
+        if str(tag).endswith(":timestamp"):
+            return
+        super().add_version_implicit_resolver(version, tag, regexp, first)
+
+
+def _fast() -> YAML:
+    yaml = YAML(typ="safe", pure=False)
+    yaml.Resolver = _NoTimestampResolver
+    return yaml
+
+
+def _round_trip() -> YAML:
+    yaml = YAML()
+    yaml.Resolver = _NoTimestampResolver
+    yaml.allow_unicode = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+_FAST = _fast()
+
+
+class YamlSyntaxError(Exception):
+    def __init__(self, message: str, line: int, col: int) -> None:
+        super().__init__(message)
+        self.line = line
+        self.col = col
+
+
+def uses_c_loader() -> bool:
+    """True when bulk loads go through the C parser (ruamel.yaml.clib)."""
+    return "CParser" in getattr(_FAST.Parser, "__name__", "")
+
+
+def load_fast(text: str) -> Any:
+    try:
+        return _FAST.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        raise YamlSyntaxError(str(exc.problem or exc), line, col) from exc
+    except YAMLError as exc:
+        raise YamlSyntaxError(str(exc), 1, 1) from exc
+
+
+def load_round_trip(text: str) -> Any:
+    return _round_trip().load(text)
+
+
+def dump_round_trip(data: Any, header: str | None = None) -> str:
+    buf = io.StringIO()
+    if header:
+        buf.write(header if header.endswith("\n") else header + "\n")
+    _round_trip().dump(data, buf)
+    return buf.getvalue()
+
+
+def locate(text: str, loc: Sequence[str | int]) -> tuple[int, int]:
+    """Line and column (1-based) of the deepest node of ``loc`` present in ``text``.
+
+    Pydantic locations may contain tags of discriminated unions that are not keys in the data;
+    those are skipped. A missing key resolves to the mapping that should hold it.
+    """
+    try:
+        node = load_round_trip(text)
+    except YAMLError:
+        return (1, 1)
+    line, col = 1, 1
+    if isinstance(node, (CommentedMap, CommentedSeq)):
+        line, col = node.lc.line + 1, node.lc.col + 1
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            kl, kc = node.lc.key(part)
+            line, col = kl + 1, kc + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            il, ic = node.lc.item(part)
+            line, col = il + 1, ic + 1
+            node = node[part]
+        elif isinstance(node, CommentedMap) and isinstance(part, str):
+            continue  # union tag or a missing key: stay on the enclosing mapping
+        else:
+            break
+    return line, col
+
+
+def merge_into(target: Any, new: Any) -> Any:
+    """Update a round-trip structure in place to equal ``new``, keeping comments and key order.
+
+    Returns the value to store (``target`` itself when it could be updated in place).
+    """
+    if isinstance(target, CommentedMap) and isinstance(new, dict):
+        for key in [k for k in target if k not in new]:
+            del target[key]
+        for key, value in new.items():
+            if key in target:
+                target[key] = merge_into(target[key], value)
+            else:
+                target[key] = value
+        return target
+    if isinstance(target, CommentedSeq) and isinstance(new, list):
+        for i, value in enumerate(new):
+            if i < len(target):
+                target[i] = merge_into(target[i], value)
+            else:
+                target.append(value)
+        del target[len(new) :]
+        return target
+    if target == new and type(target) is type(new):
+        return target
+    return new
+
+
+def atomic_write(path: Path, content: str | bytes) -> None:
+    """Write ``content`` to ``path`` atomically: temp file in the same folder, fsync, rename."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
