@@ -14,6 +14,7 @@ def kinds() -> dict[str, type[Record]]:
     from csops.models.staff import Staff
 
     models: list[type[Record]] = [Policy, Staff]
+    from csops.models.hazmat import HazmatEntry; from csops.models.key import Key, KeyCheck, KeyLoan, KeyShift; models += [Key, KeyLoan, KeyCheck, KeyShift, HazmatEntry]  # noqa: E702, I001
     return {model.KIND: model for model in models}
 
 

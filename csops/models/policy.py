@@ -162,6 +162,16 @@ class KeyPolicy(Model):
     )
     #: KEY-LOAN-02: no take-home; a loan is due back by this time on the day it was lent.
     loan_due_time: time = time(18, 0)
+    #: KEY-CHK-01 (inferred): which days need a register check, and how far back a missing one is reported.
+    check_days: Literal["workdays", "every_day"] = "workdays"
+    check_lookback_days: int = Field(31, ge=1)
+    #: CFL-17: security's sealed estate set may additionally require the security manager's approval.
+    sealed_estate_require_approval: bool = False
+
+
+class HazmatPolicy(Model):
+    #: REG-HAZ-01: extra controlled materials, identifier → Chinese name ("extendable in config").
+    extra_items: dict[str, str] = Field(default_factory=dict)
 
 
 class ReportPolicy(Model):
@@ -196,6 +206,7 @@ class Policy(Record):
     swap: SwapPolicy = Field(default_factory=SwapPolicy)
     duty: DutyPolicy = Field(default_factory=DutyPolicy)
     keys: KeyPolicy = Field(default_factory=KeyPolicy)
+    hazmat: HazmatPolicy = Field(default_factory=HazmatPolicy)
     reports: ReportPolicy = Field(default_factory=ReportPolicy)
     kpi: KpiPolicy = Field(default_factory=KpiPolicy)
 
