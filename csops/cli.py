@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "schemas": "csops.commands.schemas:schemas",
     "history": "csops.commands.history:history",
     "rules": "csops.commands.rules:rules",
+    "key": "csops.commands.key:key",
+    "hazmat": "csops.commands.hazmat:hazmat",
 }
 
 
