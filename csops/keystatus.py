@@ -1,0 +1,55 @@
+"""Key custody and hazmat views shared by ``csops status`` and the handovers' pending matters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from csops.pending import PendingItem
+
+if TYPE_CHECKING:
+    from csops.context import Context
+
+
+def pending(ctx: Context, staff_id: str | None, at: datetime) -> list[PendingItem]:
+    """Key loans ``staff_id`` (or anyone) holds as of ``at``, with their due time and overdue flag."""
+    from csops.models.key import KeyLoan
+
+    items = []
+    for loan in ctx.of(KeyLoan):
+        if not loan.events or not loan.out_at(at) or staff_id not in (None, loan.borrower):
+            continue
+        key = ctx.get("key", loan.key)
+        name = getattr(key, "name", loan.key)
+        items.append(PendingItem(
+            kind="key_loan", record_id=loan.id, owner=loan.borrower, due=loan.due, overdue=at > loan.due,
+            summary=f"钥匙 {loan.key} {name} 第{loan.copy_no}套 借用中 ({ctx.name(loan.borrower)}, {loan.purpose})",
+        ))
+    return items
+
+
+def status_section(ctx: Context) -> tuple[str, list[str], dict[str, Any]]:
+    from csops.models.key import Key, KeyState
+    from csops.rules.hazmat import balances, items
+
+    now = ctx.now
+    out = pending(ctx, None, now)
+    overdue = [i for i in out if i.overdue]
+    keys = list(ctx.of(Key))
+    states = [k.fold()["state"] for k in keys]
+    sealed = sum(s is KeyState.sealed for s in states)
+    unsealed = [k.id for k, s in zip(keys, states, strict=True) if s is KeyState.unsealed]
+    lost = [f"{k.id}#{c.copy_no}" for k in keys for c in k.fold()["copies"] if c.lost]
+    stock = balances(ctx, now)
+    lines = [f"登记钥匙 {len(keys)} 把; 借出未还 {len(out)} 把, 其中超时 {len(overdue)} 把"]
+    for item in overdue:
+        hours = (now - item.due).total_seconds() / 3600 if item.due else 0.0
+        lines.append(f"  超时: {item.summary} 已超时 {hours:.1f} 小时")
+    lines.append(f"封存钥匙 {sealed} 把" + (f"; 启封待重封: {', '.join(unsealed)}" if unsealed else ""))
+    if lost:
+        lines.append(f"遗失未处理: {', '.join(lost)}")
+    if stock:
+        lines.append("危险品结存: " + ", ".join(f"{items(ctx).get(k, k)} {v:g}" for k, v in sorted(stock.items())))
+    data = {"keys": len(keys), "out": len(out), "overdue": [i.as_dict() for i in overdue], "sealed": sealed,
+            "unsealed": unsealed, "lost": lost, "hazmat_balance": stock}
+    return "钥匙与危险品 (keys & hazmat)", lines, data
