@@ -84,3 +84,24 @@ def test_KEY_LOCK_01_security_approves_engineering_changes_security_redistribute
     ok(office, "B002", at("15:00"), "key", "redistribute", "VU-1203", "--copy", "1=cs:A001", "--copy", "2=cs:A002")
     ok(office, "A001", at("15:30"), "key", "lend", "VU-1203", "--copy", "1", "--to", "Z001", "--purpose", "看房")
     assert "KEY-LOSS-01" not in validate(office, at("15:45")).output
+
+
+def test_KEY_LOCK_01_machine_room_rekey_keeps_loans_out_and_holder_rules_wait(office: Office) -> None:
+    add_registry(office)
+    ok(office, "E002", at("09:00"), "key", "lend", "MR-B1", "--copy", "1", "--to", "E001", "--purpose", "检修",
+       "--approved-by", "E002")
+    ok(office, "E001", at("10:00"), "key", "rekey", "MR-B1", "--requested-by", "E002", "--request", "锁芯损坏",
+       "--approved-by", "B002", "--handed-to", "B002")
+    assert "warning KEY-LOCK-01" in validate(office, at("10:30")).output
+    refused(office, "KEY-HOLD-02", "B002", at("11:00"), "key", "redistribute", "MR-B1", "--copy", "1=property",
+            "--copy", "2=property", "--copy", "3=security:sealed")
+    ok(office, "B002", at("11:00"), "key", "redistribute", "MR-B1", "--copy", "1=engineering:E001",
+       "--copy", "2=property", "--copy", "3=security:sealed")
+    result = validate(office, at("11:30"))
+    assert "KEY-LOCK-01" not in result.output and "KEY-HOLD" not in result.output
+    assert "[封存]" in office.ok("key", "show", "MR-B1", now=at("11:30")).output
+
+
+def test_KEY_HOLD_05_events_name_registered_copies(office: Office) -> None:
+    add_registry(office)
+    refused(office, "KEY-HOLD-05", "B001", at("15:00"), "key", "found", "VU-1203", "--copy", "9", "--found-by", "E001")

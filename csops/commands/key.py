@@ -556,6 +556,7 @@ def key_redistribute(session: Session, key_id: str, specs: tuple[str, ...], at: 
     \b
     Example:
       csops --as B002 key redistribute VU-1203 --copy 1=cs:A001 --copy 2=cs:A002
+      csops --as B002 key redistribute MR-B1 --copy 1=engineering:E001 --copy 2=property --copy 3=security:sealed
     """
     from csops.models.key import KeyRedistributed
 
@@ -570,7 +571,7 @@ def key_redistribute(session: Session, key_id: str, specs: tuple[str, ...], at: 
             raise click.BadParameter(f"{spec!r}: write N=DEPT[:工号], e.g. 1=cs:A001", param_hint="--copy")
         target = parse_copy(rest, 1)
         new = append(new, build(KeyRedistributed, at=moment, by=actor.id, copy_no=number.strip(),
-                                holder=target.holder, custodian=target.custodian))
+                                holder=target.holder, custodian=target.custodian, sealed=target.sealed))
     session.save([(key, new)], action="key.redistribute", summary=f"分发换锁后的新钥匙 {key.id}")
     click.echo(f"已分发 (redistributed): {key.id} {len(specs)} 套")
 

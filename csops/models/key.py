@@ -165,6 +165,7 @@ class KeyRedistributed(Event):
     copy_no: str
     holder: Department
     custodian: StaffId | None = None
+    sealed: bool = False
 
 
 KeyEvent = Annotated[
@@ -211,7 +212,8 @@ class Key(EventedRecord):
                 copies = {c.copy_no: c.model_copy(update={"awaiting_redistribution": True}) for c in event.copies}
             elif isinstance(event, KeyRedistributed) and event.copy_no in copies:
                 copies[event.copy_no] = copies[event.copy_no].model_copy(
-                    update={"holder": event.holder, "custodian": event.custodian, "awaiting_redistribution": False})
+                    update={"holder": event.holder, "custodian": event.custodian, "sealed": event.sealed,
+                            "awaiting_redistribution": False})
         return {"state": state, "seal_no": seal_no, "copies": list(copies.values())}
 
     def derived_summary(self) -> dict[str, Any]:

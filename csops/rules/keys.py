@@ -11,6 +11,7 @@ from csops.models.common import Department, Role
 from csops.models.key import (
     Incident,
     Key,
+    KeyAdded,
     KeyCategory,
     KeyCheck,
     KeyCopy,
@@ -86,6 +87,18 @@ def _copies(key: Key) -> list[KeyCopy]:
     return list(key.fold()["copies"])
 
 
+def _held(key: Key, category: KeyCategory) -> list[KeyCopy] | None:
+    """The copies of a key of ``category`` whose holders the §3.1 rules check; None otherwise.
+
+    After a lock change the new keys are all with security until redistributed (KEY-LOCK-01), so
+    the holder rules wait until then.
+    """
+    copies = _copies(key)
+    if key.category is not category or any(c.awaiting_redistribution for c in copies):
+        return None
+    return copies
+
+
 # -- the registry (§3.1) ------------------------------------------------------------------------
 
 
@@ -105,9 +118,10 @@ def sealed_set_emergency_only(loan: KeyLoan, ctx: Context) -> Iterator[Problem]:
 
 @record_rule("KEY-HOLD-02", "key", title="engineering holds exactly one set of each machine-room key")
 def engineering_machine_set(key: Key, ctx: Context) -> Iterator[Problem]:
-    if key.category is not KeyCategory.machine_room:
+    copies = _held(key, KeyCategory.machine_room)
+    if copies is None:
         return
-    n = sum(1 for c in _copies(key) if c.holder is Department.engineering)
+    n = sum(1 for c in copies if c.holder is Department.engineering)
     if n != 1:
         yield Problem(f"设备机房钥匙 {key.id} 应由工程部保管一套, 现有 {n} 套", ("copies",),
                       "登记时给工程部一套: --copy engineering")
@@ -115,9 +129,10 @@ def engineering_machine_set(key: Key, ctx: Context) -> Iterator[Problem]:
 
 @record_rule("KEY-HOLD-03", "key", title="reception holds two sets of material-storeroom keys")
 def reception_store_sets(key: Key, ctx: Context) -> Iterator[Problem]:
-    if key.category is not KeyCategory.material_store:
+    copies = _held(key, KeyCategory.material_store)
+    if copies is None:
         return
-    n = sum(1 for c in _copies(key) if c.holder in unit_holders(ctx))
+    n = sum(1 for c in copies if c.holder in unit_holders(ctx))
     if n != 2:
         yield Problem(f"物料库房钥匙 {key.id} 应由接待部门保管两套, 现有 {n} 套", ("copies",),
                       "--copy reception --copy reception (接待部门即客服部时用 cs, CFL-15)")
@@ -125,8 +140,9 @@ def reception_store_sets(key: Key, ctx: Context) -> Iterator[Problem]:
 
 @record_rule("KEY-HOLD-04", "key", title="the property department keeps one spare set of machine-room keys")
 def property_spare_set(key: Key, ctx: Context) -> Iterator[Problem]:
-    spare = [c for c in _copies(key) if c.holder is Department.property]
-    if key.category is KeyCategory.machine_room_spare and (len(spare) != 1 or len(_copies(key)) != 1):
+    copies = _held(key, KeyCategory.machine_room_spare) or _held(key, KeyCategory.machine_room) or []
+    spare = [c for c in copies if c.holder is Department.property]
+    if key.category is KeyCategory.machine_room_spare and copies and (len(spare) != 1 or len(copies) != 1):
         yield Problem(f"机房备用钥匙 {key.id} 应只有一套, 由物业部保管", ("copies",), "--copy property")
     elif key.category is KeyCategory.machine_room and len(spare) > 1:
         yield Problem(f"机房钥匙 {key.id} 在物业部的备用钥匙只能有一套 (现有 {len(spare)} 套)", ("copies",))
@@ -137,13 +153,18 @@ def every_key_held(key: Key, ctx: Context) -> Iterator[Problem]:
     if not _copies(key):
         yield Problem(f"钥匙 {key.id} 没有登记任何一套及其保管部门", ("events",),
                       "用 csops key add 登记钥匙 (每套 --copy 部门)")
+    known: set[str] = set()
+    for i, e in enumerate(key.events):
+        if isinstance(e, (KeyAdded, KeyRekeyed)):
+            known = {c.copy_no for c in e.copies}
+        elif isinstance(e, (KeyLost, KeyFound, KeyRedistributed)) and e.copy_no not in known:
+            yield Problem(f"{key.id} 没有第{e.copy_no}套钥匙", ("events", i, "copy_no"),
+                          f"现有: {', '.join(sorted(known)) or '无'} (csops key show {key.id})")
 
 
 @record_rule("KEY-HOLD-06", "key", title="unit-room keys are kept at CS by a designated person")
 def unit_room_custodian(key: Key, ctx: Context) -> Iterator[Problem]:
-    if key.category is not KeyCategory.unit_room:
-        return
-    for c in _copies(key):
+    for c in _held(key, KeyCategory.unit_room) or []:
         if c.holder is not Department.cs or not c.custodian:
             yield Problem(f"单元房间钥匙 {key.id} 第{c.copy_no}套须存放在客服部并指定专人", ("copies",),
                           "--copy cs:工号")
@@ -151,11 +172,7 @@ def unit_room_custodian(key: Key, ctx: Context) -> Iterator[Problem]:
 
 @record_rule("KEY-VAC-01", "key", title="vacant-unit keys are kept at CS and managed by a CS assistant")
 def vacant_unit_custody(key: Key, ctx: Context) -> Iterator[Problem]:
-    if key.category is not KeyCategory.vacant_unit:
-        return
-    for c in _copies(key):
-        if c.awaiting_redistribution:
-            continue
+    for c in _held(key, KeyCategory.vacant_unit) or []:
         if c.holder not in unit_holders(ctx):
             yield Problem(f"空置单元钥匙 {key.id} 第{c.copy_no}套应存放在客服部 (现为 {c.holder.label})",
                           ("copies",), f"--copy {ctx.policy.keys.vacant_unit_holder}:客服助理工号")
@@ -166,10 +183,8 @@ def vacant_unit_custody(key: Key, ctx: Context) -> Iterator[Problem]:
 
 @record_rule("KEY-HAZ-01", "key", title="the hazardous-materials cabinet key is held by the cleaning lead")
 def hazmat_key_holder(key: Key, ctx: Context) -> Iterator[Problem]:
-    if key.category is not KeyCategory.hazmat_cabinet:
-        return
-    for c in _copies(key):
-        if not c.awaiting_redistribution and not has_role(ctx, c.custodian, Role.cleaning_lead):
+    for c in _held(key, KeyCategory.hazmat_cabinet) or []:
+        if not has_role(ctx, c.custodian, Role.cleaning_lead):
             yield Problem(f"危险品柜钥匙 {key.id} 第{c.copy_no}套须由保洁领班保管", ("copies",),
                           "--copy cleaning:保洁领班工号 (如 cleaning:C001)")
 
@@ -383,7 +398,9 @@ def lock_change(record: Key | KeyLoan, ctx: Context) -> Iterator[Problem]:
     if isinstance(record, KeyLoan):
         key = loan_key(record, ctx)
         copy = key.copy_of(record.copy_no) if key else None
-        if copy is not None and copy.awaiting_redistribution and record.state_at() is LoanState.out:
+        rekey = key.last(KeyRekeyed) if key else None
+        if (copy is not None and copy.awaiting_redistribution and rekey is not None and record.events
+                and record.lent_at >= rekey.at):
             yield Problem(f"{record.key} 换锁后的新钥匙尚未由保安部门分发, 不能借出", ("copy_no",),
                           "先由保安部门分发: csops key redistribute")
         return
@@ -400,6 +417,10 @@ def lock_change(record: Key | KeyLoan, ctx: Context) -> Iterator[Problem]:
                 yield Problem("新钥匙须交保安部门统一分发", ("events", i, "handed_to"), "--handed-to 保安部工号")
         if isinstance(e, KeyRedistributed) and not in_dept(ctx, e.by, Department.security):
             yield Problem("换锁后的新钥匙由保安部门分发", ("events", i, "by"), "由保安部人员办理 csops key redistribute")
+    waiting = [c.copy_no for c in _copies(record) if c.awaiting_redistribution]
+    if waiting:
+        yield Problem(f"{record.id} 换锁后的新钥匙第{'、'.join(waiting)}套仍在保安部待分发", ("copies",),
+                      f"csops key redistribute {record.id} --copy N=部门[:工号]", severity=Severity.warning)
 
 
 # -- loans (§3.4–3.6) ---------------------------------------------------------------------------
@@ -412,10 +433,11 @@ def loan_register(loan: KeyLoan, ctx: Context) -> Iterator[Problem]:
     if key is None:
         return
     copy = key.copy_of(loan.copy_no)
-    if copy is None:
+    still_out = loan.state_at() is LoanState.out
+    if copy is None and still_out:
         numbers = ", ".join(c.copy_no for c in _copies(key))
         yield Problem(f"{key.id} 没有第{loan.copy_no}套钥匙", ("copy_no",), f"现有: {numbers}")
-    elif copy.lost and loan.state_at() is LoanState.out and not loan.events[1:]:
+    elif copy is not None and copy.lost and still_out:
         yield Problem(f"{key.id} 第{loan.copy_no}套已登记遗失, 不能借出", ("copy_no",), "借用另一套")
     if needs_approval(key, ctx):
         if not loan.approved_by:
