@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "schemas": "csops.commands.schemas:schemas",
     "history": "csops.commands.history:history",
     "rules": "csops.commands.rules:rules",
+    "meeting": "csops.commands.meeting:meeting",
 }
 
 

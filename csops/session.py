@@ -117,7 +117,8 @@ class Session:
     def now(self) -> datetime:
         if self.now_option is not None:
             return self.now_option
-        return datetime.now(timezone.utc).astimezone(ZoneInfo(self.context.policy.timezone))
+        clock = datetime.now(timezone.utc).replace(microsecond=0)
+        return clock.astimezone(ZoneInfo(self.context.policy.timezone))
 
     @cached_property
     def context(self) -> Context:

@@ -10,10 +10,11 @@ from csops.models.common import Record
 @cache
 def kinds() -> dict[str, type[Record]]:
     """Kind name → model. Domain modules register here (one line each)."""
+    from csops.models.meeting import Meeting
     from csops.models.policy import Policy
     from csops.models.staff import Staff
 
-    models: list[type[Record]] = [Policy, Staff]
+    models: list[type[Record]] = [Policy, Staff, Meeting]
     return {model.KIND: model for model in models}
 
 
