@@ -41,6 +41,27 @@ def _offset_hint(value: str, tz: str) -> str:
         return "write the time as 2026-11-23T09:12:00+08:00, with its UTC offset"
 
 
+_TYPE_HINTS = {
+    "int_parsing": "expected a whole number, e.g. 3",
+    "int_type": "expected a whole number, e.g. 3",
+    "float_parsing": "expected a number, e.g. 0.95",
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "string_type": "expected text (quote it if it looks like a number or a date)",
+    "date_parsing": "expected a date like 2026-11-23",
+    "date_from_datetime_parsing": "expected a date like 2026-11-23",
+    "datetime_parsing": "expected a time like 2026-11-23T09:12:00+08:00",
+    "time_parsing": "expected a time of day like 08:30",
+    "list_type": "expected a list: one item per line, each starting with '- '",
+    "dict_type": "expected a mapping: one `key: value` per line",
+    "model_type": "expected a mapping: one `key: value` per line",
+    "too_short": "add at least one item",
+    "string_too_short": "write a value; it must not be empty",
+    "string_pattern_mismatch": "the value does not have the expected form; see the schema in schemas/",
+    "greater_than_equal": "the number is too small",
+}
+
+
 def schema_problem(error: Any, policy_tz: str) -> Problem:
     """Map one Pydantic error to a Problem with a store rule id and a fix hint."""
     loc = tuple(error.get("loc", ()))
@@ -73,7 +94,7 @@ def schema_problem(error: Any, policy_tz: str) -> Problem:
                 f"write `{ident}` (shown as {given} in forms and reports)", rule="STORE-ENUM-01",
             )
     expected = error.get("ctx", {}).get("expected") or error.get("ctx", {}).get("expected_tags")
-    hint = f"expected {expected}" if expected else "see the record's schema in schemas/"
+    hint = f"expected {expected}" if expected else _TYPE_HINTS.get(kind, "see the record's schema in schemas/")
     return Problem(f"`{field}`: {msg} (got {given!r})", loc, hint, rule="STORE-SCHEMA-01")
 
 
