@@ -174,7 +174,8 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
     return result, ctx
 
 
-def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str] | None = None) -> Result:
-    files = read_tree(root, from_index=from_index)
+def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str] | None = None,
+          use_cache: bool = True) -> Result:
+    files = read_tree(root, from_index=from_index, use_cache=use_cache)
     result, _ = run_checks(files, now, root, only)
     return result

@@ -8,10 +8,10 @@ to use instead.
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any
+from enum import Enum, StrEnum
 
-class LabeledEnum(str, Enum):
+
+class LabeledEnum(StrEnum):
     label: str
 
     def __new__(cls, value: str, label: str = "") -> LabeledEnum:

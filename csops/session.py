@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ import click
 from pydantic import ValidationError
 
 from csops import git
-from csops.checker import run_checks, schema_problem
+from csops.checker import build_context, schema_problem
 from csops.context import Context
 from csops.findings import Severity
 from csops.models.common import Record
@@ -117,16 +117,15 @@ class Session:
     def now(self) -> datetime:
         if self.now_option is not None:
             return self.now_option
-        clock = datetime.now(timezone.utc).replace(microsecond=0)
+        clock = datetime.now(UTC).replace(microsecond=0)
         return clock.astimezone(ZoneInfo(self.context.policy.timezone))
 
     @cached_property
     def context(self) -> Context:
-        files = read_tree(self.root)
-        # Rules that need "now" get the injected value; without one, the clock is read once here.
-        now = self.now_option or datetime.now(timezone.utc)
-        _, ctx = run_checks(files, now, self.root)
-        return ctx
+        # Validated records only: a command runs the rules on what it changes (check_change), not on
+        # the whole tree. Rules that need "now" get the injected value, else the clock read once here.
+        now = self.now_option or datetime.now(UTC).replace(microsecond=0)
+        return build_context(read_tree(self.root), now, self.root)
 
     def load(self) -> Context:
         return self.context

@@ -119,7 +119,7 @@ def meeting_show(session: Session, meeting_id: str) -> None:
     record = _meeting(session, meeting_id)
     ctx = session.load()
     held = record.held
-    rows = [{
+    rows: list[dict[str, str | int | None]] = [{
         "number": d.number, "text": d.text, "owner": d.owner, "owner_name": ctx.name(d.owner),
         "due": d.due.isoformat(), "done_at": d.done_at.isoformat() if d.done_at else None,
         "state": "done" if d.done_at and d.done_at <= d.due else ("late" if (d.done_at or ctx.now) > d.due else "open"),
@@ -134,7 +134,7 @@ def meeting_show(session: Session, meeting_id: str) -> None:
         click.echo(f"{record.id} {held.type.label} {held.at:%Y-%m-%d %H:%M} 主持: {ctx.name(held.chair)}")
         click.echo(f"  内容: {held.content}")
     for row in rows:
-        click.echo(f"  决议{row['number']}: {row['text']}  责任人 {row['owner_name']}  时限 {row['due'][:16]}  {state_zh[row['state']]}")
+        click.echo(f"  决议{row['number']}: {row['text']}  责任人 {row['owner_name']}  时限 {str(row['due'])[:16]}  {state_zh[str(row['state'])]}")
 
 
 @meeting.command("list")

@@ -24,6 +24,6 @@ def kind_for_relpath(rel: str) -> str | None:
         return "policy"
     folder = rel.split("/", 1)[0]
     for name, model in kinds().items():
-        if model.FOLDER and model.FOLDER == folder:
+        if model.FOLDER and folder == model.FOLDER:
             return name
     return None
