@@ -52,7 +52,8 @@ class _FastResolver(BaseResolver):
         for versions, tag, regexp, first in implicit_resolvers:
             if (1, 2) not in versions or str(tag).endswith(":timestamp"):
                 continue
-            for ch in first or [None]:
+            starts: list[str | None] = list(first) if first else [None]
+            for ch in starts:
                 table.setdefault(ch, []).append((Tag(suffix=tag), regexp))
         fallback = tuple(table.pop(None, []))
         cls._fallback = fallback
