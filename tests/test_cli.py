@@ -98,3 +98,9 @@ def test_demo_records_validate_without_errors() -> None:
 
     result = check(PROJECT, DEMO_NOW)
     assert result.errors == [], "\n".join(f.as_text() for f in result.errors)
+
+
+def test_makefile_and_demo_script_agree_on_the_demo_now() -> None:
+    from scripts.demo import DEMO_NOW
+
+    assert f"DEMO_NOW := {DEMO_NOW.isoformat()}" in (PROJECT / "Makefile").read_text()
