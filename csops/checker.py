@@ -25,11 +25,22 @@ from csops.store import LoadedFile, read_tree
 from csops.yamlio import locate
 
 
-def _dotted(loc: Sequence[str | int]) -> str:
+def _dotted(loc: Sequence[str | int], data: Any = None) -> str:
+    """``events[0].chair`` from a Pydantic location, leaving out discriminated-union tags."""
     text = ""
+    node = data
     for part in loc:
+        if isinstance(part, str) and isinstance(node, dict) and part not in node and node.get("action") == part:
+            continue  # the union tag Pydantic inserts, not a key in the file
+        node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or "(record)"
+
+
+def _has(node: Any, part: str | int) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(part, int) and 0 <= part < len(node)
 
 
 def _offset_hint(value: str, tz: str) -> str:
@@ -62,11 +73,11 @@ _TYPE_HINTS = {
 }
 
 
-def schema_problem(error: Any, policy_tz: str) -> Problem:
+def schema_problem(error: Any, policy_tz: str, data: Any = None) -> Problem:
     """Map one Pydantic error to a Problem with a store rule id and a fix hint."""
     loc = tuple(error.get("loc", ()))
     kind, msg, given = error.get("type", ""), error.get("msg", ""), error.get("input")
-    field = _dotted([p for p in loc if not (isinstance(p, str) and "[" in p)])
+    field = _dotted([p for p in loc if not (isinstance(p, str) and "[" in p)], data)
     last = next((p for p in reversed(loc) if isinstance(p, str)), field)
     if kind == "missing":
         return Problem(f"missing required field `{field}`", loc, f"add `{last}: ...`", rule="STORE-SCHEMA-03")
@@ -103,7 +114,7 @@ def validate_data(model: type[Record], loaded: LoadedFile, context: dict[str, An
         return model.model_validate(loaded.data, context=context)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            _add(loaded, schema_problem(error, tz))
+            _add(loaded, schema_problem(error, tz, loaded.data))
         return None
 
 

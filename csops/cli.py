@@ -31,6 +31,8 @@ COMMANDS: dict[str, str] = {
     "history": "csops.commands.history:history",
     "rules": "csops.commands.rules:rules",
     "meeting": "csops.commands.meeting:meeting",
+    "audit": "csops.commands.audit:audit",
+    "review": "csops.commands.review:review",
 }
 
 

@@ -52,6 +52,7 @@ WORDS: dict[str, str] = {
     "key": "钥匙",
     "key_loan": "钥匙借用",
     "staff": "员工",
+    "meeting": "会议纪要",
     "policy": "制度参数",
     "open": "未结",
     "closed": "已结",

@@ -186,7 +186,7 @@ class Session:
             try:
                 final.append(type(new).model_validate(data, context={"staff": staff_ids, "ids": ids}))
             except ValidationError as exc:
-                problems += [schema_problem(e, ctx.policy.timezone) for e in exc.errors(include_url=False)]
+                problems += [schema_problem(e, ctx.policy.timezone, data) for e in exc.errors(include_url=False)]
         if problems:
             raise Refused(problems)
         before = {_key(p) for old, _ in pairs if old is not None for p in check_record(old, ctx)}
