@@ -38,13 +38,17 @@ class CommitInfo:
     subject: str
     trailers: dict[str, list[str]] = field(default_factory=dict)
 
+    def trailer(self, key: str) -> str | None:
+        values = self.trailers.get(key)
+        return values[0] if values else None
+
     @property
     def action(self) -> str | None:
-        return (self.trailers.get("Csops-Action") or [None])[0]
+        return self.trailer("Csops-Action")
 
     @property
     def actor(self) -> str | None:
-        return (self.trailers.get("Csops-Actor") or [None])[0]
+        return self.trailer("Csops-Actor")
 
 
 @dataclass

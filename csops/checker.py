@@ -32,7 +32,7 @@ def _dotted(loc: Sequence[str | int], data: Any = None) -> str:
     for part in loc:
         if isinstance(part, str) and isinstance(node, dict) and part not in node and node.get("action") == part:
             continue  # the union tag Pydantic inserts, not a key in the file
-        node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None
+        node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None  # type: ignore[index]
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or "(record)"
 
