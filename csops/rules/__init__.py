@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 #: Modules holding rules; each domain adds its module here.
 RULE_MODULES = (
     "csops.rules.store",
+    "csops.rules.meetings",
     "csops.rules.keys",
     "csops.rules.hazmat",
 )
