@@ -51,6 +51,7 @@ WORDS: dict[str, str] = {
     "handover": "交接班记录",
     "key": "钥匙",
     "key_loan": "钥匙借用",
+    "key_check": "钥匙每日检查", "key_shift": "钥匙交接单", "hazmat": "危险品使用登记",
     "staff": "员工",
     "meeting": "会议纪要",
     "policy": "制度参数",

@@ -166,3 +166,15 @@ def test_lend_without_copy_picks_a_free_one_and_refuses_when_none(office: Office
     refused(office, "KEY-LOAN-02", "A001", at("09:02"), "key", "lend", "VU-1203", "--to", "L002", "--purpose", "x")
     status = run(office, "A001", at("21:00"), "status")
     assert "借出未还 2 把, 其中超时 2 把" in status.output
+
+
+def test_KEY_HOLD_01_CFL_17_optional_security_manager_approval(office: Office) -> None:
+    setup(office)
+    policy = (office.root / "records/policy.yaml").read_text(encoding="utf-8")
+    office.write("records/policy.yaml", policy.replace("  loan_due_time:", "  sealed_estate_require_approval: true\n"
+                                                       "  loan_due_time:"))
+    office.git("commit", "-qam", "sealed estate set needs the security manager")
+    args = ("key", "lend", "OF-101", "--copy", "2", "--to", "M001", "--purpose", "火警复查",
+            "--emergency-reason", "烟感报警, 客服库房无人")
+    refused(office, "KEY-HOLD-01", "B001", at("02:00"), *args, "--approved-by", "E002")
+    ok(office, "B001", at("02:00"), *args, "--approved-by", "B002")
