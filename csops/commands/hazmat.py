@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from csops.commands import at_option, format_option
-from csops.commands.key import append, ask, build, fmt_time, refuse, when
+from csops.commands.key import ask, build, fmt_time, refuse, save_event, when
 
 if TYPE_CHECKING:
     from csops.context import Context
@@ -134,7 +134,7 @@ def hazmat_return(session: Session, entry_id: str, qty_used: float | None, qty_r
     back = qty_returned if qty_returned is not None else max(0.0, (drawn.qty if drawn else 0.0) - used)
     event = build(Return, at=when(session, at), by=session.actor().id, qty_used=used, qty_returned=back,
                   received_by=session.actor().id)
-    session.save([(entry, append(entry, event))], action="hazmat.return",
+    save_event(session, entry, event, action="hazmat.return",
                  summary=f"危险品用后退回 {entry.item} 用 {used:g} 退 {back:g}{entry.unit}")
     click.echo(f"已登记 (returned): {entry.id} 用量 {used:g}{entry.unit}, 退回 {back:g}{entry.unit}")
 
@@ -159,7 +159,7 @@ def incident(session: Session, entry_id: str, reported_to: str | None, account: 
     entry = find_use(ctx, entry_id)
     event = build(HazIncident, at=when(session, at), by=session.actor().id,
                   reported_to=ask(reported_to, "--reported-to", "报告对象工号"), account=ask(account, "--account", "情况"))
-    session.save([(entry, append(entry, event))], action="hazmat.incident", summary=f"危险品使用异常 {entry.id}")
+    save_event(session, entry, event, action="hazmat.incident", summary=f"危险品使用异常 {entry.id}")
     click.echo(f"已登记异常 (recorded): {entry.id}")
 
 

@@ -72,6 +72,11 @@ def append(record: Any, event: Any) -> Any:
     return type(record).model_validate(record.model_dump() | {"events": [*record.events, event]})
 
 
+def save_event(session: Session, record: Any, event: Any, *, action: str, summary: str) -> None:
+    """Append one event to a record and save it: one check, one write, one commit."""
+    session.save([(record, append(record, event))], action=action, summary=summary)
+
+
 def parse_copy(spec: str, number: int) -> KeyCopy:
     """``DEPT[:CUSTODIAN][:sealed]``, e.g. ``cs:A001``, ``security:sealed``."""
     from csops.models.key import KeyCopy
@@ -269,7 +274,7 @@ def key_return(session: Session, key_id: str, copy_no: str | None, loan_id: str 
     actor = session.actor()
     event = build(LoanReturned, at=moment, by=actor.id, returned_by=returned_by or loan.borrower, power_off=power_off,
                   windows_closed=windows_closed, unit_locked=locked, note=note)
-    session.save([(loan, append(loan, event))], action="key.return",
+    save_event(session, loan, event, action="key.return",
                  summary=f"归还钥匙 {loan.key} 第{loan.copy_no}套 ({loan.id})")
     click.echo(f"已归还 (returned): {loan.id} {loan.key} 第{loan.copy_no}套, 收回人 {actor.display}")
 
@@ -368,7 +373,7 @@ def key_seal(session: Session, key_id: str, seal_no: str | None, agreement_ref: 
     key = find_key(ctx, key_id)
     event = build(KeySealed, at=when(session, at), by=session.actor().id, seal_no=ask(seal_no, "--seal-no", "封条号"),
                   custody_agreement_ref=agreement_ref, unit_handover_ref=handover_ref)
-    session.save([(key, append(key, event))], action="key.seal", summary=f"封存钥匙 {key.id} 封条 {event.seal_no}")
+    save_event(session, key, event, action="key.seal", summary=f"封存钥匙 {key.id} 封条 {event.seal_no}")
     click.echo(f"已封存 (sealed): {key.id} 封条 {event.seal_no}")
 
 
@@ -412,7 +417,7 @@ def key_unseal(session: Session, key_id: str, path: str | None, reason: str | No
                   reason=ask(reason, "--reason", "事由"), requested_by=requested_by or actor.id,
                   approved_by=approved_by, customer_unreachable=customer_unreachable, witnesses=list(witnesses),
                   application_ref=application_ref, confirmed_with=confirmed_with, before_note=before_note)
-    session.save([(key, append(key, event))], action="key.unseal",
+    save_event(session, key, event, action="key.unseal",
                  summary=f"启封钥匙 {key.id} ({event.path.label})")
     click.echo(f"已启封 (unsealed): {key.id} {key.name}, 用后请由客服部经理重新封存: csops key reseal {key.id}")
 
@@ -441,7 +446,7 @@ def key_reseal(session: Session, key_id: str, seal_no: str | None, after_note: s
     event = build(KeyResealed, at=when(session, at), by=session.actor().id, signed_by=session.actor().id,
                   seal_no=ask(seal_no, "--seal-no", "新封条号"), after_note=ask(after_note, "--after", "使用后记录"),
                   company_seal_affixed=company_seal, user_signature=user_signature, filed=filed)
-    session.save([(key, append(key, event))], action="key.reseal", summary=f"重新封存钥匙 {key.id} 封条 {event.seal_no}")
+    save_event(session, key, event, action="key.reseal", summary=f"重新封存钥匙 {key.id} 封条 {event.seal_no}")
     click.echo(f"已重新封存 (resealed): {key.id} 封条 {event.seal_no}")
 
 
@@ -508,7 +513,7 @@ def key_found(session: Session, key_id: str, copy_no: str | None, found_by: str 
     key = find_key(ctx, key_id)
     event = build(KeyFound, at=when(session, at), by=session.actor().id, copy_no=ask(copy_no, "--copy", "第几套"),
                   found_by=ask(found_by, "--found-by", "拾到人工号"))
-    session.save([(key, append(key, event))], action="key.found", summary=f"拾交钥匙 {key.id} 第{event.copy_no}套")
+    save_event(session, key, event, action="key.found", summary=f"拾交钥匙 {key.id} 第{event.copy_no}套")
     click.echo(f"已登记拾交 (found): {key.id} 第{event.copy_no}套, 拾到人 {ctx.name(event.found_by)}")
 
 
@@ -540,7 +545,7 @@ def key_rekey(session: Session, key_id: str, requested_by: str | None, request: 
                   request=ask(request, "--request", "书面换锁申请"), approved_by=ask(approved_by, "--approved-by", "批准人工号"),
                   handed_to=ask(handed_to, "--handed-to", "接收新钥匙的保安部人员工号"),
                   copies=[KeyCopy(copy_no=str(i), holder="security") for i in range(1, n + 1)])
-    session.save([(key, append(key, event))], action="key.rekey", summary=f"换锁 {key.id}, 新钥匙 {n} 套交保安部")
+    save_event(session, key, event, action="key.rekey", summary=f"换锁 {key.id}, 新钥匙 {n} 套交保安部")
     click.echo(f"已换锁 (rekeyed): {key.id}, 新钥匙 {n} 套交 {ctx.name(event.handed_to)} 分发: "
                f"csops key redistribute {key.id} --copy 1=部门[:工号]")
 
@@ -630,7 +635,7 @@ def key_dropoff(session: Session, sheet_id: str | None, keys: tuple[str, ...], c
     sheet = max(sheets, key=lambda s: s.events[0].at)
     event = build(ShiftReturn, at=moment, by=actor.id, keys=[k.strip().upper() for k in keys],
                   count_checked=count_checked, received_by=received_by, note=note)
-    session.save([(sheet, append(sheet, event))], action="key.dropoff", summary=f"中班交回管理区域钥匙 {sheet.id}")
+    save_event(session, sheet, event, action="key.dropoff", summary=f"中班交回管理区域钥匙 {sheet.id}")
     click.echo(f"已交回 (returned): {sheet.id} {len(event.keys)} 把")
 
 

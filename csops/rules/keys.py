@@ -99,6 +99,12 @@ def _held(key: Key, category: KeyCategory) -> list[KeyCopy] | None:
     return copies
 
 
+def _count(key: Key, category: KeyCategory, holders: set[Department]) -> int | None:
+    """How many copies of a key of ``category`` the given departments hold (None: not checked)."""
+    copies = _held(key, category)
+    return None if copies is None else sum(1 for c in copies if c.holder in holders)
+
+
 # -- the registry (§3.1) ------------------------------------------------------------------------
 
 
@@ -118,22 +124,16 @@ def sealed_set_emergency_only(loan: KeyLoan, ctx: Context) -> Iterator[Problem]:
 
 @record_rule("KEY-HOLD-02", "key", title="engineering holds exactly one set of each machine-room key")
 def engineering_machine_set(key: Key, ctx: Context) -> Iterator[Problem]:
-    copies = _held(key, KeyCategory.machine_room)
-    if copies is None:
-        return
-    n = sum(1 for c in copies if c.holder is Department.engineering)
-    if n != 1:
+    n = _count(key, KeyCategory.machine_room, {Department.engineering})
+    if n is not None and n != 1:
         yield Problem(f"设备机房钥匙 {key.id} 应由工程部保管一套, 现有 {n} 套", ("copies",),
                       "登记时给工程部一套: --copy engineering")
 
 
 @record_rule("KEY-HOLD-03", "key", title="reception holds two sets of material-storeroom keys")
 def reception_store_sets(key: Key, ctx: Context) -> Iterator[Problem]:
-    copies = _held(key, KeyCategory.material_store)
-    if copies is None:
-        return
-    n = sum(1 for c in copies if c.holder in unit_holders(ctx))
-    if n != 2:
+    n = _count(key, KeyCategory.material_store, unit_holders(ctx))
+    if n is not None and n != 2:
         yield Problem(f"物料库房钥匙 {key.id} 应由接待部门保管两套, 现有 {n} 套", ("copies",),
                       "--copy reception --copy reception (接待部门即客服部时用 cs, CFL-15)")
 
