@@ -12,8 +12,9 @@ if TYPE_CHECKING:
 
 
 def pending(ctx: Context, staff_id: str | None, at: datetime) -> list[PendingItem]:
-    """Key loans ``staff_id`` (or anyone) holds as of ``at``, with their due time and overdue flag."""
-    from csops.models.key import KeyLoan
+    """Key loans ``staff_id`` (or anyone) holds as of ``at``, with their due time and overdue flag, and
+    the shift area keys picked up and not yet returned to the control room (KEY-SHIFT-01/02)."""
+    from csops.models.key import KeyLoan, KeyShift
 
     items = []
     for loan in ctx.of(KeyLoan):
@@ -25,6 +26,15 @@ def pending(ctx: Context, staff_id: str | None, at: datetime) -> list[PendingIte
             kind="key_loan", record_id=loan.id, owner=loan.borrower, due=loan.due, overdue=at > loan.due,
             summary=f"钥匙 {loan.key} {name} 第{loan.copy_no}套 借用中 ({ctx.name(loan.borrower)}, {loan.purpose})",
         ))
+    for sheet in ctx.of(KeyShift):
+        pickup, back = sheet.pickup(), sheet.return_event()
+        if pickup is None or pickup.at > at or (back is not None and back.at <= at):
+            continue
+        if staff_id in (None, pickup.by):
+            items.append(PendingItem(
+                kind="key_shift", record_id=sheet.id, owner=pickup.by,
+                summary=f"管理区域钥匙 {'、'.join(pickup.keys)} 已领取, 待交回中控室 ({sheet.id})",
+            ))
     return items
 
 
@@ -33,7 +43,7 @@ def status_section(ctx: Context) -> tuple[str, list[str], dict[str, Any]]:
     from csops.rules.hazmat import balances, items
 
     now = ctx.now
-    out = pending(ctx, None, now)
+    out = [i for i in pending(ctx, None, now) if i.kind == "key_loan"]
     overdue = [i for i in out if i.overdue]
     keys = list(ctx.of(Key))
     states = [k.fold()["state"] for k in keys]
