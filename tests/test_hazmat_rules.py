@@ -40,7 +40,11 @@ def test_REG_HAZ_03_stock_is_locked_and_separate(office: Office) -> None:
                  "schema_version: 1\nid: HZ-2611-A001\nentry: stock_in\nitem: alcohol\nunit: 瓶\nstatus: stocked\n"
                  "events:\n  - at: 2026-11-20T08:00:00+08:00\n    by: S001\n    action: stock_in\n    qty: 2\n")
     result = validate(office, at("09:00"))
-    assert result.exit_code == 1 and "REG-HAZ-03" in result.output
+    assert result.exit_code == 1 and "error REG-HAZ-03" in result.output
+    assert "warning REG-HAZ-03" in result.output  # and no locked cabinet registered
+    ok(office, "C001", at("08:30"), "key", "add", "HZ-CAB", "--name", "危险品柜", "--location", "B1",
+       "--category", "hazmat_cabinet", "--slot", "G-01", "--copy", "cleaning:C001")
+    assert "warning REG-HAZ-03" not in validate(office, at("09:00")).output
 
 
 def test_REG_HAZ_04_approved_by_cs_shift_lead_who_issues_in_person(office: Office) -> None:

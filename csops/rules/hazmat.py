@@ -50,6 +50,17 @@ def locked_storage(entry: HazmatEntry, ctx: Context) -> Iterator[Problem]:
             yield Problem("危险品须单独存放、与其它物品隔离并加锁", ("events", i, "storage"), "storage: locked_separate")
 
 
+@tree_rule("REG-HAZ-03", title="a locked hazmat cabinet is registered when materials are in stock",
+           severity=Severity.warning, enforcement="form field")
+def cabinet_registered(ctx: Context) -> Iterator[Problem]:
+    from csops.models.key import Key, KeyCategory
+
+    entries = list(ctx.of(HazmatEntry))
+    if entries and not any(k.category is KeyCategory.hazmat_cabinet for k in ctx.of(Key)):
+        yield Problem("危险品已入库, 但没有登记加锁的危险品柜钥匙 (由保洁领班保管, KEY-HAZ-01)", ("item",),
+                      "csops key add HZ-CAB --category hazmat_cabinet --copy cleaning:C001 ...", target=entries[0])
+
+
 @record_rule("REG-HAZ-04", "hazmat", title="each use approved by a CS shift lead or above, who issues it in person",
              enforcement="approval required")
 def approved_and_issued(entry: HazmatEntry, ctx: Context) -> Iterator[Problem]:
