@@ -645,6 +645,25 @@ ACTIONS = {"add": "登记", "seal": "封存", "unseal": "启封", "reseal": "重
            "found": "拾交", "rekey": "换锁", "redistribute": "分发新钥匙"}
 
 
+def event_text(ctx: Context, e: Any) -> str:
+    """One key event in a line of Chinese: who approved, who was present, which seal."""
+    from csops.models.key import KeyLost, KeyRekeyed, KeyResealed, KeySealed, KeyUnsealed
+
+    text = ACTIONS.get(e.action, e.action)
+    if isinstance(e, KeyUnsealed):
+        present = "、".join(ctx.name(w) for w in e.witnesses)
+        text += f" ({e.path.label}) 报请 {ctx.name(e.requested_by)} 批准 {staff_ref(ctx, e.approved_by)}"
+        text += f" 在场 {present}" if present else ""
+    elif isinstance(e, (KeySealed, KeyResealed)):
+        text += f" 封条 {e.seal_no}" + (f" 经理签字 {ctx.name(e.signed_by)}" if isinstance(e, KeyResealed) else "")
+    elif isinstance(e, KeyLost):
+        text = f"{e.incident.label} 第{e.copy_no}套 报保安 {staff_ref(ctx, e.reported_to_security)}"
+        text += f" 责任人 {staff_ref(ctx, e.liable_person)}" if e.liable_person else ""
+    elif isinstance(e, KeyRekeyed):
+        text += f" 申请 {ctx.name(e.requested_by)} 保安部批准 {ctx.name(e.approved_by)} 新钥匙 {len(e.copies)} 套"
+    return text
+
+
 def key_row(ctx: Context, key: Key) -> dict[str, Any]:
     folded = key.fold()
     out = {x.copy_no: x for x in open_loans(ctx, key.id)}
@@ -730,7 +749,7 @@ def key_show(session: Session, key_id: str) -> None:
         click.echo(f"  {copy_text(ctx, c)}")
     click.echo("  记录:")
     for e in key.events:
-        click.echo(f"    {fmt_time(ctx, e.at)} {ctx.name(e.by)} {ACTIONS.get(e.action, e.action)}" + (f" {e.note}" if e.note else ""))
+        click.echo(f"    {fmt_time(ctx, e.at)} {ctx.name(e.by)} {event_text(ctx, e)}" + (f" {e.note}" if e.note else ""))
     for x in loans[-10:]:
         back = x.closed_at()
         click.echo(f"    借用 {x.id} 第{x.copy_no}套 {ctx.name(x.borrower)} {fmt_time(ctx, x.lent_at)}"
