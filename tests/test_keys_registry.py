@@ -89,3 +89,12 @@ def test_missing_required_option_is_an_error_off_a_terminal(office: Office) -> N
     result = office.run("--as", "A001", "--now", T, "key", "add", "OF-9", "--location", "1F")
     assert result.exit_code == 2 and "--name" in result.output
     assert office.status() == ""
+
+
+def test_KEY_HOLD_01_estate_keys_have_a_sealed_set_at_security(office: Office) -> None:
+    ok(office, *add(office, "B002", "GATE-1", "entrance_gate", "security:B001"))
+    ok(office, *add(office, "B002", "GATE-2", "entrance_gate", "security:B001", "security:sealed"))
+    ok(office, *add(office, "A001", "VU-9", "vacant_unit", "cs:A001"))
+    result = office.run("validate", "--format", "json", now=T)
+    flagged = {f["path"] for f in json.loads(result.output)["findings"] if f["rule"] == "KEY-HOLD-01"}
+    assert flagged == {"records/keys/GATE-1.yaml"}

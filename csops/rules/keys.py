@@ -122,6 +122,20 @@ def sealed_set_emergency_only(loan: KeyLoan, ctx: Context) -> Iterator[Problem]:
                       "--approved-by 保安部经理工号")
 
 
+ESTATE_SET = (KeyCategory.office_store, KeyCategory.machine_room, KeyCategory.stair_fire_exit,
+              KeyCategory.entrance_gate)
+
+
+@record_rule("KEY-HOLD-01", "key", title="security keeps a sealed set of every category 1.1-1.4 key",
+             severity=Severity.warning)
+def security_sealed_set(key: Key, ctx: Context) -> Iterator[Problem]:
+    for category in ESTATE_SET:
+        copies = _held(key, category)
+        if copies is not None and not any(c.holder is Department.security and c.sealed for c in copies):
+            yield Problem(f"{key.id} ({key.category.label}) 在保安部没有封存的紧急备用钥匙", ("copies",),
+                          "保安部集中封存一套: --copy security:sealed")
+
+
 @record_rule("KEY-HOLD-02", "key", title="engineering holds exactly one set of each machine-room key")
 def engineering_machine_set(key: Key, ctx: Context) -> Iterator[Problem]:
     n = _count(key, KeyCategory.machine_room, {Department.engineering})
