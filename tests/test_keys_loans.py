@@ -178,3 +178,13 @@ def test_KEY_HOLD_01_CFL_17_optional_security_manager_approval(office: Office) -
             "--emergency-reason", "烟感报警, 客服库房无人")
     refused(office, "KEY-HOLD-01", "B001", at("02:00"), *args, "--approved-by", "E002")
     ok(office, "B001", at("02:00"), *args, "--approved-by", "B002")
+
+
+def test_KEY_LOAN_01_a_hand_written_loan_without_its_lend_event_is_a_finding_not_a_crash(office: Office) -> None:
+    setup(office)
+    office.write("records/key-loans/2026/11/KL-2611-A001.yaml",
+                 "schema_version: 1\nid: KL-2611-A001\nkey: VU-1203\ncopy_no: '1'\nborrower: Z001\npurpose: 看房\n"
+                 "issued_by: A001\ndue: 2026-11-20T18:00:00+08:00\nstatus: out\n")
+    result = validate(office, at("10:00"))
+    assert result.exit_code == 1 and "error KEY-LOAN-01" in result.output and "internal error" not in result.output
+    assert "没有未归还的钥匙" in office.ok("key", "outstanding", now=at("10:00")).output

@@ -628,7 +628,8 @@ def key_dropoff(session: Session, sheet_id: str | None, keys: tuple[str, ...], c
 
     ctx = session.load()
     moment, actor = when(session, at), session.actor()
-    sheets = [s for s in ctx.of(KeyShift) if s.return_event() is None and (sheet_id is None or s.id == sheet_id)]
+    sheets = [s for s in ctx.of(KeyShift)
+              if s.pickup() is not None and s.return_event() is None and sheet_id in (None, s.id)]
     if not sheets:
         raise refuse("KEY-SHIFT-02", "没有未交回的钥匙交接单" + (f" {sheet_id}" if sheet_id else ""),
                      "先由早班领取: csops key pickup")
@@ -735,7 +736,7 @@ def key_show(session: Session, key_id: str) -> None:
     ctx = session.load()
     key = find_key(ctx, key_id)
     row = key_row(ctx, key)
-    loans = sorted((x for x in ctx.of(KeyLoan) if x.key == key.id), key=lambda x: x.lent_at if x.events else ctx.now)
+    loans = sorted((x for x in ctx.of(KeyLoan) if x.key == key.id and x.events), key=lambda x: (x.lent_at, x.id))
     if session.json:
         row["events"] = [e.model_dump(mode="json", exclude_none=True) for e in key.events]
         row["loans"] = [x.model_dump(mode="json", exclude_none=True) for x in loans]

@@ -25,6 +25,7 @@ from csops.models.key import (
     KeyShift,
     KeyState,
     KeyUnsealed,
+    LoanLent,
     LoanState,
     UnsealPath,
 )
@@ -443,6 +444,10 @@ def lock_change(record: Key | KeyLoan, ctx: Context) -> Iterator[Problem]:
 @record_rule("KEY-LOAN-01", "key_loan", title="a loan names a real copy, purpose and, where required, a department head's approval",
              enforcement="approval required")
 def loan_register(loan: KeyLoan, ctx: Context) -> Iterator[Problem]:
+    lends = [i for i, e in enumerate(loan.events) if isinstance(e, LoanLent)]
+    if lends != [0]:
+        yield Problem("借用记录须以一条借出记录 (action: lend) 开始, 且只有一条", ("events",),
+                      "每次借用一个文件: csops key lend")
     key = loan_key(loan, ctx)
     if key is None:
         return
@@ -571,10 +576,10 @@ def check_notes(check: KeyCheck, ctx: Context) -> Iterator[Problem]:
 
 @tree_rule("KEY-CHK-01", title="the key register is checked every day", severity=Severity.warning)
 def daily_check_done(ctx: Context) -> Iterator[Problem]:
-    loans = list(ctx.of(KeyLoan))
-    if not loans:
+    lent = [ctx.calendar.local(x.lent_at).date() for x in ctx.of(KeyLoan) if x.events]
+    if not lent:
         return
-    first = min(ctx.calendar.local(x.lent_at).date() for x in loans if x.events)
+    first = min(lent)
     checked = {c.day for c in ctx.of(KeyCheck)}
     today = ctx.calendar.local(ctx.now).date()
     day = max(first, today - timedelta(days=ctx.policy.keys.check_lookback_days))
