@@ -54,3 +54,25 @@ def test_shift_keys_picked_up_are_pending_for_the_early_shift(office: Office) ->
     noon = pending(ctx, "L001", datetime.fromisoformat(at("12:00")))
     assert [(i.kind, i.owner) for i in noon] == [("key_shift", "L001")] and "AREA-1F" in noon[0].summary
     assert pending(ctx, "L001", datetime.fromisoformat(at("22:30"))) == []
+
+
+MINIMAL = {
+    "records/keys/BARE.yaml": "schema_version: 1\nid: BARE\nname: x\nlocation: x\ncategory: sealed_tenant\nslot: X\n",
+    "records/key-shifts/2026/11/KS-2611-A001.yaml": "schema_version: 1\nid: KS-2611-A001\nday: 2026-11-20\n",
+    "records/key-checks/2026/11/KC-2611-A001.yaml": "schema_version: 1\nid: KC-2611-A001\nday: 2026-11-20\n"
+                                                    "checked_by: A001\nchecked_at: 2026-11-20T17:30:00+08:00\n",
+    "records/hazmat/2026/11/HZ-2611-A001.yaml": "schema_version: 1\nid: HZ-2611-A001\nentry: use\nitem: x\nunit: x\n",
+}
+
+
+def test_hand_written_records_without_events_give_findings_not_crashes(office: Office) -> None:
+    add_registry(office)
+    for rel, text in MINIMAL.items():
+        office.write(rel, text)
+    result = office.run("validate", now=at("10:00"))
+    assert result.exit_code == 1 and "internal error" not in result.output
+    for rule in ("KEY-HOLD-05", "KEY-SEAL-01", "KEY-SHIFT-01", "REG-HAZ-01", "REG-HAZ-02"):
+        assert f"error {rule}" in result.output
+    for args in (("key", "show", "BARE"), ("key", "list"), ("key", "outstanding"), ("hazmat", "list"),
+                 ("hazmat", "balance"), ("status",)):
+        assert office.run(*args, now=at("10:00")).exit_code == 0
