@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "meeting": "csops.commands.meeting:meeting",
     "audit": "csops.commands.audit:audit",
     "review": "csops.commands.review:review",
+    "form": "csops.commands.form:form",
     "key": "csops.commands.key:key",
     "hazmat": "csops.commands.hazmat:hazmat",
 }

@@ -63,6 +63,22 @@ WORDS: dict[str, str] = {
     "pending": "进行中",
     "error": "错误",
     "warning": "警告",
+    # common field names, for headings on forms
+    "id": "编号",
+    "at": "时间",
+    "by": "经办人",
+    "action": "事项",
+    "note": "备注",
+    "name": "姓名",
+    "department": "部门",
+    "roles": "岗位",
+    "level": "级别",
+    "phone": "电话",
+    "status": "状态",
+    "open_decisions": "未完成决议",
+    "held": "召开会议",
+    "decided": "形成决议",
+    "done": "完成",
 }
 
 

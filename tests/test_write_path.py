@@ -151,3 +151,17 @@ def test_round_trip_keeps_comments_and_key_order(office: Office) -> None:
     assert "# 张经理补充" in after
     assert after.index("open_decisions") < after.index("events:")
     assert "open_decisions: 1" in after
+
+
+def test_missing_option_is_a_usage_error_off_a_terminal(office: Office) -> None:
+    result = office.run("meeting", "new", "--type", "weekly", "--chair", "M001", as_="M001", now=NOW)
+    assert result.exit_code == 2
+    assert "missing --content" in result.output
+    assert not (office.root / MT).exists()
+
+
+def test_missing_option_is_prompted_for_on_a_terminal(office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("csops.commands.interactive", lambda: True)
+    result = office.run("meeting", "new", "--type", "weekly", "--chair", "M001", as_="M001", now=NOW, input="本周工作总结\n")
+    assert result.exit_code == 0, result.output
+    assert "content: 本周工作总结" in (office.root / MT).read_text(encoding="utf-8")

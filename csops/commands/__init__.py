@@ -30,3 +30,27 @@ def at_option(fn: F) -> F:
 
     return click.option("--at", "at", type=INSTANT, default=None,
                         help="When it happened, with UTC offset (default: now).")(fn)
+
+
+def interactive() -> bool:
+    """Whether a person is at a terminal to answer prompts."""
+    import sys
+
+    return sys.stdin.isatty()
+
+
+def need(value: Any, option: str, label: str) -> Any:
+    """A required option's value: prompted for on a terminal, a usage error (exit 2) otherwise."""
+    if value not in (None, "", ()):
+        return value
+    if interactive():
+        return click.prompt(f"{label} ({option})")
+    raise click.UsageError(f"missing {option} ({label}); it is asked for only on a terminal")
+
+
+def refuse(rule: str, message: str, hint: str | None = None) -> click.ClickException:
+    """A refusal naming the rule, for checks a command makes before building the record."""
+    from csops.rules import Problem
+    from csops.session import Refused
+
+    return Refused([Problem(message, hint=hint, rule=rule)])

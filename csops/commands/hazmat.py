@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from csops.commands import at_option, format_option
-from csops.commands.key import ask, build, fmt_time, refuse, save_event, when
+from csops.commands import at_option, format_option, need, refuse
+from csops.commands.key import build, fmt_time, save_event, when
 
 if TYPE_CHECKING:
     from csops.context import Context
@@ -62,8 +62,8 @@ def stock_in(session: Session, item: str, qty: float | None, unit: str | None, n
 
     ctx = session.load()
     moment = when(session, at)
-    qty = ask(qty, "--qty", "数量")
-    unit = ask(unit or last_unit(ctx, item), "--unit", "单位")
+    qty = need(qty, "--qty", "数量")
+    unit = need(unit or last_unit(ctx, item), "--unit", "单位")
     event = build(StockIn, at=moment, by=session.actor().id, qty=qty, storage="locked_separate", note=note)
     entry = build(HazmatEntry, id=session.new_id(HazmatEntry, moment), entry="stock_in", item=item, unit=unit,
                   events=[event])
@@ -97,10 +97,10 @@ def draw(session: Session, item: str, qty: float | None, unit: str | None, purpo
 
     ctx = session.load()
     moment = when(session, at)
-    qty = ask(qty, "--qty", "数量")
-    unit = ask(unit or last_unit(ctx, item), "--unit", "单位")
-    approved_by = ask(approved_by, "--approved-by", "批准人工号")
-    event = build(Draw, at=moment, by=session.actor().id, qty=qty, purpose=ask(purpose, "--purpose", "用途"),
+    qty = need(qty, "--qty", "数量")
+    unit = need(unit or last_unit(ctx, item), "--unit", "单位")
+    approved_by = need(approved_by, "--approved-by", "批准人工号")
+    event = build(Draw, at=moment, by=session.actor().id, qty=qty, purpose=need(purpose, "--purpose", "用途"),
                   approved_by=approved_by, issued_by=issued_by or approved_by, lend_out_to=lend_out_to,
                   lend_out_approved_by=lend_out_approved_by)
     entry = build(HazmatEntry, id=session.new_id(HazmatEntry, moment), entry="use", item=item, unit=unit,
@@ -130,7 +130,7 @@ def hazmat_return(session: Session, entry_id: str, qty_used: float | None, qty_r
     if entry.returned() is not None:
         raise refuse("REG-HAZ-05", f"{entry.id} 已登记过用量和退回", "csops hazmat list")
     drawn = entry.draw()
-    used = ask(qty_used, "--used", "实际用量")
+    used = need(qty_used, "--used", "实际用量")
     back = qty_returned if qty_returned is not None else max(0.0, (drawn.qty if drawn else 0.0) - used)
     event = build(Return, at=when(session, at), by=session.actor().id, qty_used=used, qty_returned=back,
                   received_by=session.actor().id)
@@ -158,7 +158,7 @@ def incident(session: Session, entry_id: str, reported_to: str | None, account: 
     ctx = session.load()
     entry = find_use(ctx, entry_id)
     event = build(HazIncident, at=when(session, at), by=session.actor().id,
-                  reported_to=ask(reported_to, "--reported-to", "报告对象工号"), account=ask(account, "--account", "情况"))
+                  reported_to=need(reported_to, "--reported-to", "报告对象工号"), account=need(account, "--account", "情况"))
     save_event(session, entry, event, action="hazmat.incident", summary=f"危险品使用异常 {entry.id}")
     click.echo(f"已登记异常 (recorded): {entry.id}")
 

@@ -3,14 +3,13 @@ and the shift area keys. Every mutation is one event and one commit through ``Se
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from csops.cli import INSTANT
-from csops.commands import at_option, format_option
+from csops.commands import at_option, format_option, interactive, need, refuse
 
 if TYPE_CHECKING:
     from csops.context import Context
@@ -19,22 +18,6 @@ if TYPE_CHECKING:
 
 
 # -- shared helpers (hazmat uses them too) ------------------------------------------------------
-
-
-def ask(value: Any, option: str, text: str) -> Any:
-    """A required option: prompt for it on a terminal, refuse it (exit 2) otherwise."""
-    if value not in (None, "", ()):
-        return value
-    if sys.stdin.isatty():
-        return click.prompt(text)
-    raise click.UsageError(f"missing {option} ({text})")
-
-
-def refuse(rule: str, message: str, hint: str | None = None) -> click.ClickException:
-    from csops.rules import Problem
-    from csops.session import Refused
-
-    return Refused([Problem(message, hint=hint, rule=rule)])
 
 
 def when(session: Session, at: datetime | None) -> datetime:
@@ -158,17 +141,17 @@ def key_add(session: Session, key_id: str, name: str | None, location: str | Non
     key_id = key_id.upper()
     if ctx.get("key", key_id) is not None:
         raise refuse("KEY-LBL-01", f"钥匙编号 {key_id} 已登记", "每把钥匙编号唯一: 换一个编号, 或 csops key show " + key_id)
-    name = ask(name, "--name", "钥匙名称")
-    location = ask(location, "--location", "位置")
-    category = ask(category, "--category", "类别")
-    slot = ask(slot, "--slot", "钥匙柜编号位")
-    copies = copies or (ask(None, "--copy", "保管部门[:工号]"),)
+    name = need(name, "--name", "钥匙名称")
+    location = need(location, "--location", "位置")
+    category = need(category, "--category", "类别")
+    slot = need(slot, "--slot", "钥匙柜编号位")
+    copies = copies or (need(None, "--copy", "保管部门[:工号]"),)
     moment = when(session, at)
     actor = session.actor()
     events: list[Any] = [build(KeyAdded, at=moment, by=actor.id,
                                copies=[parse_copy(s, i) for i, s in enumerate(copies, 1)])]
     if seal_no or category == "sealed_tenant":
-        events.append(build(KeySealed, at=moment, by=actor.id, seal_no=ask(seal_no, "--seal-no", "封条号"),
+        events.append(build(KeySealed, at=moment, by=actor.id, seal_no=need(seal_no, "--seal-no", "封条号"),
                             custody_agreement_ref=agreement_ref, unit_handover_ref=handover_ref))
     record = build(Key, id=key_id, name=name, location=location, category=category, slot=slot, unit=unit,
                    approval=approval, events=events)
@@ -216,8 +199,8 @@ def key_lend(session: Session, key_id: str, copy_no: str | None, borrower: str |
         if not free:
             raise refuse("KEY-LOAN-02", f"{key.id} 没有可借出的钥匙 (均已借出、遗失或封存)", "csops key show " + key.id)
         copy_no = free[0].copy_no
-    borrower = ask(borrower, "--to", "借用人工号")
-    purpose = ask(purpose, "--purpose", "用途")
+    borrower = need(borrower, "--to", "借用人工号")
+    purpose = need(purpose, "--purpose", "用途")
     actor = session.actor()
     loan = build(KeyLoan, id=session.new_id(KeyLoan, moment), key=key.id, copy_no=copy_no, borrower=borrower,
                  purpose=purpose, on_behalf_of=on_behalf_of, approved_by=approved_by, issued_by=actor.id,
@@ -339,7 +322,7 @@ def key_check(session: Session, notes: tuple[str, ...], at: datetime | None) -> 
     outstanding = []
     for loan in open_loans(ctx, None, moment):
         reason = given.pop(loan.id, None)
-        if reason is None and sys.stdin.isatty():
+        if reason is None and interactive():
             reason = click.prompt(f"{loan.key} 第{loan.copy_no}套 ({ctx.name(loan.borrower)}) 未归还原因")
         if reason:
             outstanding.append(CheckNote(loan=loan.id, note=reason))
@@ -371,7 +354,7 @@ def key_seal(session: Session, key_id: str, seal_no: str | None, agreement_ref: 
 
     ctx = session.load()
     key = find_key(ctx, key_id)
-    event = build(KeySealed, at=when(session, at), by=session.actor().id, seal_no=ask(seal_no, "--seal-no", "封条号"),
+    event = build(KeySealed, at=when(session, at), by=session.actor().id, seal_no=need(seal_no, "--seal-no", "封条号"),
                   custody_agreement_ref=agreement_ref, unit_handover_ref=handover_ref)
     save_event(session, key, event, action="key.seal", summary=f"封存钥匙 {key.id} 封条 {event.seal_no}")
     click.echo(f"已封存 (sealed): {key.id} 封条 {event.seal_no}")
@@ -413,8 +396,8 @@ def key_unseal(session: Session, key_id: str, path: str | None, reason: str | No
     ctx = session.load()
     key = find_key(ctx, key_id)
     actor = session.actor()
-    event = build(KeyUnsealed, at=when(session, at), by=actor.id, path=ask(path, "--path", "启封情形"),
-                  reason=ask(reason, "--reason", "事由"), requested_by=requested_by or actor.id,
+    event = build(KeyUnsealed, at=when(session, at), by=actor.id, path=need(path, "--path", "启封情形"),
+                  reason=need(reason, "--reason", "事由"), requested_by=requested_by or actor.id,
                   approved_by=approved_by, customer_unreachable=customer_unreachable, witnesses=list(witnesses),
                   application_ref=application_ref, confirmed_with=confirmed_with, before_note=before_note)
     save_event(session, key, event, action="key.unseal",
@@ -444,7 +427,7 @@ def key_reseal(session: Session, key_id: str, seal_no: str | None, after_note: s
     ctx = session.load()
     key = find_key(ctx, key_id)
     event = build(KeyResealed, at=when(session, at), by=session.actor().id, signed_by=session.actor().id,
-                  seal_no=ask(seal_no, "--seal-no", "新封条号"), after_note=ask(after_note, "--after", "使用后记录"),
+                  seal_no=need(seal_no, "--seal-no", "新封条号"), after_note=need(after_note, "--after", "使用后记录"),
                   company_seal_affixed=company_seal, user_signature=user_signature, filed=filed)
     save_event(session, key, event, action="key.reseal", summary=f"重新封存钥匙 {key.id} 封条 {event.seal_no}")
     click.echo(f"已重新封存 (resealed): {key.id} 封条 {event.seal_no}")
@@ -480,7 +463,7 @@ def key_lost(session: Session, key_id: str, copy_no: str | None, incident: str, 
     moment = when(session, at)
     loans = open_loans(ctx, key.id, moment)
     if copy_no is None:
-        copy_no = loans[0].copy_no if len(loans) == 1 else ask(None, "--copy", "第几套")
+        copy_no = loans[0].copy_no if len(loans) == 1 else need(None, "--copy", "第几套")
     loan = next((x for x in loans if x.copy_no == copy_no), None)
     actor = session.actor()
     event = build(KeyLost, at=moment, by=actor.id, copy_no=copy_no, incident=incident,
@@ -511,8 +494,8 @@ def key_found(session: Session, key_id: str, copy_no: str | None, found_by: str 
 
     ctx = session.load()
     key = find_key(ctx, key_id)
-    event = build(KeyFound, at=when(session, at), by=session.actor().id, copy_no=ask(copy_no, "--copy", "第几套"),
-                  found_by=ask(found_by, "--found-by", "拾到人工号"))
+    event = build(KeyFound, at=when(session, at), by=session.actor().id, copy_no=need(copy_no, "--copy", "第几套"),
+                  found_by=need(found_by, "--found-by", "拾到人工号"))
     save_event(session, key, event, action="key.found", summary=f"拾交钥匙 {key.id} 第{event.copy_no}套")
     click.echo(f"已登记拾交 (found): {key.id} 第{event.copy_no}套, 拾到人 {ctx.name(event.found_by)}")
 
@@ -541,9 +524,9 @@ def key_rekey(session: Session, key_id: str, requested_by: str | None, request: 
     key = find_key(ctx, key_id)
     n = count or len(key.fold()["copies"])
     event = build(KeyRekeyed, at=when(session, at), by=session.actor().id,
-                  requested_by=ask(requested_by, "--requested-by", "申请人工号"),
-                  request=ask(request, "--request", "书面换锁申请"), approved_by=ask(approved_by, "--approved-by", "批准人工号"),
-                  handed_to=ask(handed_to, "--handed-to", "接收新钥匙的保安部人员工号"),
+                  requested_by=need(requested_by, "--requested-by", "申请人工号"),
+                  request=need(request, "--request", "书面换锁申请"), approved_by=need(approved_by, "--approved-by", "批准人工号"),
+                  handed_to=need(handed_to, "--handed-to", "接收新钥匙的保安部人员工号"),
                   copies=[KeyCopy(copy_no=str(i), holder="security") for i in range(1, n + 1)])
     save_event(session, key, event, action="key.rekey", summary=f"换锁 {key.id}, 新钥匙 {n} 套交保安部")
     click.echo(f"已换锁 (rekeyed): {key.id}, 新钥匙 {n} 套交 {ctx.name(event.handed_to)} 分发: "
@@ -567,7 +550,7 @@ def key_redistribute(session: Session, key_id: str, specs: tuple[str, ...], at: 
 
     ctx = session.load()
     key = find_key(ctx, key_id)
-    specs = specs or (ask(None, "--copy", "N=部门[:工号]"),)
+    specs = specs or (need(None, "--copy", "N=部门[:工号]"),)
     moment, actor = when(session, at), session.actor()
     new = key
     for spec in specs:
@@ -600,7 +583,7 @@ def key_pickup(session: Session, keys: tuple[str, ...], issued_by: str | None, a
 
     ctx = session.load()
     moment, actor = when(session, at), session.actor()
-    keys = keys or tuple(ask(None, "--key", "钥匙编号, 逗号分隔").split(","))
+    keys = keys or tuple(need(None, "--key", "钥匙编号, 逗号分隔").split(","))
     record = build(KeyShift, id=session.new_id(KeyShift, moment), day=ctx.calendar.local(moment).date(),
                    events=[build(ShiftPickup, at=moment, by=actor.id, keys=[k.strip().upper() for k in keys],
                                  issued_by=issued_by)])

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from csops.commands import at_option, format_option
+from csops.commands import at_option, format_option, need
 
 if TYPE_CHECKING:
     from csops.models.meeting import Meeting
@@ -33,15 +33,15 @@ def meeting() -> None:
 
 
 @meeting.command("new")
-@click.option("--type", "mtype", required=True, type=click.Choice(["weekly", "monthly", "quarterly", "other"]),
+@click.option("--type", "mtype", type=click.Choice(["weekly", "monthly", "quarterly", "other"]),
               help="weekly 周会, monthly 月度总结会, quarterly 季度战略会, other.")
-@click.option("--chair", required=True, metavar="工号", help="Who chaired it.")
+@click.option("--chair", metavar="工号", help="Who chaired it.")
 @click.option("--attendee", "attendees", multiple=True, metavar="工号", help="Attendee (repeatable).")
-@click.option("--content", required=True, help="What was discussed (会议内容).")
+@click.option("--content", help="What was discussed (会议内容).")
 @at_option
 @click.pass_obj
-def meeting_new(session: Session, mtype: str, chair: str, attendees: tuple[str, ...], content: str,
-                at: datetime | None) -> None:
+def meeting_new(session: Session, mtype: str | None, chair: str | None, attendees: tuple[str, ...],
+                content: str | None, at: datetime | None) -> None:
     """Record a meeting held (one new record, one commit).
 
     \b
@@ -50,6 +50,9 @@ def meeting_new(session: Session, mtype: str, chair: str, attendees: tuple[str, 
     """
     from csops.models.meeting import Held, Meeting, MeetingType
 
+    mtype = need(mtype, "--type", "会议类型 weekly|monthly|quarterly|other")
+    chair = need(chair, "--chair", "主持人工号")
+    content = need(content, "--content", "会议内容")
     when = at or session.now
     actor = session.actor()
     record = Meeting(id=session.new_id(Meeting, when), events=[
@@ -62,12 +65,13 @@ def meeting_new(session: Session, mtype: str, chair: str, attendees: tuple[str, 
 
 @meeting.command("decide")
 @click.argument("meeting_id")
-@click.option("--text", required=True, help="The decision (决议).")
-@click.option("--owner", required=True, metavar="工号", help="Who is responsible (责任人).")
-@click.option("--due", required=True, type=click.STRING, help="Deadline with UTC offset (完成时限).")
+@click.option("--text", help="The decision (决议).")
+@click.option("--owner", metavar="工号", help="Who is responsible (责任人).")
+@click.option("--due", help="Deadline with UTC offset (完成时限), e.g. 2026-11-27T18:00:00+08:00.")
 @at_option
 @click.pass_obj
-def meeting_decide(session: Session, meeting_id: str, text: str, owner: str, due: str, at: datetime | None) -> None:
+def meeting_decide(session: Session, meeting_id: str, text: str | None, owner: str | None, due: str | None,
+                   at: datetime | None) -> None:
     """Add a decision with its owner and deadline (RPT-13).
 
     \b
@@ -78,7 +82,9 @@ def meeting_decide(session: Session, meeting_id: str, text: str, owner: str, due
     from csops.models.meeting import Decided
 
     old = _meeting(session, meeting_id)
-    due_at = INSTANT.convert(due, None, click.get_current_context())
+    text = need(text, "--text", "决议")
+    owner = need(owner, "--owner", "责任人工号")
+    due_at = INSTANT.convert(need(due, "--due", "完成时限"), None, click.get_current_context())
     event = Decided(at=at or session.now, by=session.actor().id, text=text, owner=owner, due=due_at)
     new = old.model_copy(update={"events": [*old.events, event]})
     session.save([(old, new)], action="meeting.decide", summary=f"会议纪要 {old.id} 新增决议: {text}")

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from csops.session import Session
+
+
+@click.command()
+@click.argument("record_id")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the HTML here (default: standard output).")
+@click.pass_obj
+def form(session: Session, record_id: str, out: Path | None) -> None:
+    """Render a record as a printable A4 form (HTML, in Chinese).
+
+    Uses templates/forms/<kind>.html.j2 from the records repository or from csops, else a generic
+    form listing every field and the history. Open the file in a browser and print.
+
+    \b
+    Example:
+      csops form MT-2611-A001 --out 会议纪要.html
+    """
+    from csops.render import render_form
+
+    ctx = session.load()
+    record = next((r for r, _ in ctx.entries if r.id == record_id), None)
+    if record is None:
+        raise click.UsageError(f"no record with id {record_id}")
+    html = render_form(record, ctx)
+    if out is None:
+        click.echo(html, nl=False)
+    else:
+        out.write_text(html, encoding="utf-8")
+        click.echo(f"已生成表单 (form written): {out}")
