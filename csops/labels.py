@@ -52,6 +52,10 @@ WORDS: dict[str, str] = {
     "key": "钥匙",
     "key_loan": "钥匙借用",
     "key_check": "钥匙每日检查", "key_shift": "钥匙交接单", "hazmat": "危险品使用登记",
+    # key custody and hazmat events
+    "add": "登记", "lend": "借出", "return": "归还", "seal": "封存", "unseal": "启封", "reseal": "重新封存",
+    "lost": "报失/损坏", "found": "拾交", "rekey": "换锁", "redistribute": "分发新钥匙", "pickup": "领取",
+    "stock_in": "入库", "draw": "领用", "incident": "异常情况",
     "staff": "员工",
     "meeting": "会议纪要",
     "policy": "制度参数",

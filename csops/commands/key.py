@@ -625,15 +625,14 @@ def key_dropoff(session: Session, sheet_id: str | None, keys: tuple[str, ...], c
 
 # -- reading ------------------------------------------------------------------------------------
 
-ACTIONS = {"add": "登记", "seal": "封存", "unseal": "启封", "reseal": "重新封存", "lost": "报失/损坏",
-           "found": "拾交", "rekey": "换锁", "redistribute": "分发新钥匙"}
 
 
 def event_text(ctx: Context, e: Any) -> str:
     """One key event in a line of Chinese: who approved, who was present, which seal."""
+    from csops.labels import zh
     from csops.models.key import KeyLost, KeyRekeyed, KeyResealed, KeySealed, KeyUnsealed
 
-    text = ACTIONS.get(e.action, e.action)
+    text = zh(e.action)
     if isinstance(e, KeyUnsealed):
         present = "、".join(ctx.name(w) for w in e.witnesses)
         text += f" ({e.path.label}) 报请 {ctx.name(e.requested_by)} 批准 {staff_ref(ctx, e.approved_by)}"
