@@ -60,6 +60,8 @@ def test_REG_HAZ_05_balance_never_negative_and_remainder_returned(office: Office
             "--purpose", "灭鼠", "--approved-by", "S001")
     ok(office, "L001", at("09:00"), *DRAW, "--approved-by", "S001")
     refused(office, "REG-HAZ-05", "L002", at("09:30"), *DRAW, "--approved-by", "S001")  # only 1 left
+    refused(office, "REG-HAZ-05", "L002", at("09:30"), "hazmat", "draw", "rat_poison", "--qty", "1", "--unit", "克",
+            "--purpose", "灭鼠", "--approved-by", "S001")  # another unit than the stock's
     refused(office, "REG-HAZ-05", "S001", at("11:00"), "hazmat", "return", "HZ-2611-A002", "--used", "1",
             "--returned", "0.5")  # 1 + 0.5 != 2
     assert "warning REG-HAZ-05" in validate(office, "2026-11-21T09:00:00+08:00").output  # not returned that day

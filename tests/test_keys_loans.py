@@ -130,6 +130,7 @@ def test_KEY_CHK_01_daily_check_needs_a_note_per_key_out(office: Office) -> None
     ok(office, "A001", at("09:00"), "key", "lend", "VU-1203", *VIEW)
     refused(office, "KEY-CHK-01", "A001", at("17:30"), "key", "check")
     refused(office, "KEY-CHK-01", "A001", at("17:30"), "key", "check", "--note", "KL-2611-A999=不存在")
+    refused(office, "KEY-CHK-01", "CS001", at("17:30"), "key", "check", "--note", "KL-2611-A001=x")  # not a custodian
     ok(office, "A001", at("17:30"), "key", "check", "--note", "KL-2611-A001=唐婷仍在带看, 18:00前归还")
 
 

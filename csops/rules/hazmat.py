@@ -100,6 +100,12 @@ def balance_not_negative(ctx: Context) -> Iterator[Problem]:
             # On the same minute, stock arriving counts before stock leaving.
             moves.setdefault(entry.item, []).append((at, 0 if qty > 0 else 1, qty, entry, i))
     for item, rows in sorted(moves.items()):
+        units = {r[3].unit for r in rows}
+        if len(units) > 1:
+            first = min(rows, key=lambda r: (r[0], r[3].id))[3].unit
+            for entry in sorted({r[3].id: r[3] for r in rows if r[3].unit != first}.values(), key=lambda e: e.id):
+                yield Problem(f"{items(ctx).get(item, item)} 的单位 {entry.unit} 与入库单位 {first} 不一致, 结存无法计算",
+                              ("unit",), f"用入库时的单位: --unit {first}", target=entry)
         balance = 0.0
         for _, _, qty, entry, i in sorted(rows, key=lambda r: (r[0], r[1], r[3].id)):
             balance += qty

@@ -567,6 +567,10 @@ def loans_out_at(ctx: Context, at: datetime) -> list[KeyLoan]:
 @record_rule("KEY-CHK-01", "key_check", title="the daily check notes the cause for every key not returned",
              enforcement="audit check")
 def check_notes(check: KeyCheck, ctx: Context) -> Iterator[Problem]:
+    custodians = {c.custodian for k in ctx.of(Key) for c in _copies(k) if c.custodian}
+    if not has_role(ctx, check.checked_by, Role.cs_assistant) and check.checked_by not in custodians:
+        yield Problem(f"钥匙登记表每日检查由客服助理或钥匙保管人负责, {ctx.name(check.checked_by)} 不是", ("checked_by",),
+                      "由客服助理办理: csops --as 客服助理工号 key check")
     noted = {n.loan for n in check.outstanding}
     for loan in loans_out_at(ctx, check.checked_at):
         if loan.id not in noted:
