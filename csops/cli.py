@@ -30,6 +30,10 @@ COMMANDS: dict[str, str] = {
     "schemas": "csops.commands.schemas:schemas",
     "history": "csops.commands.history:history",
     "rules": "csops.commands.rules:rules",
+    "handover": "csops.commands.handover:handover",
+    "duty": "csops.commands.handover:duty",
+    "roster": "csops.commands.roster:roster",
+    "swap": "csops.commands.swap:swap",
 }
 
 

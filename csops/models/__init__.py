@@ -10,10 +10,13 @@ from csops.models.common import Record
 @cache
 def kinds() -> dict[str, type[Record]]:
     """Kind name → model. Domain modules register here (one line each)."""
+    from csops.models.handover import DutyLog, Handover
     from csops.models.policy import Policy
+    from csops.models.roster import Roster, Swap
     from csops.models.staff import Staff
 
     models: list[type[Record]] = [Policy, Staff]
+    models += [Roster, Swap, Handover, DutyLog]
     return {model.KIND: model for model in models}
 
 
@@ -23,6 +26,6 @@ def kind_for_relpath(rel: str) -> str | None:
         return "policy"
     folder = rel.split("/", 1)[0]
     for name, model in kinds().items():
-        if model.FOLDER and model.FOLDER == folder:
+        if model.FOLDER and folder == model.FOLDER:
             return name
     return None
