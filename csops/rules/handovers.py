@@ -180,19 +180,17 @@ def swap_no_back_to_back(record: Record, ctx: Context) -> Iterator[Problem]:
                               f"{a.label} then {b.label}", ("repay",), "pick a shift that leaves a gap for both")
 
 
-@record_rule("HOV-SWP-04", "swap", title="no leave on a swap or repay day")
-def swap_no_leave(record: Record, ctx: Context) -> Iterator[Problem]:
-    assert isinstance(record, Swap)
-    if not record.active:
-        return
-    for ref in (record.shift, record.repay):
-        roster = shifts.roster_for(ctx, ref.date)
-        plan = roster.days.get(ref.date) if roster else None
-        for party in record.parties():
-            if plan is not None and party in plan.leave:
-                yield Problem(f"{_name(ctx, party)} is on leave on {ref.date.isoformat()}, a swap/repay day "
-                              "(leave on a swapped shift counts as absenteeism)", ("shift" if ref is record.shift else "repay",),
-                              "cancel the leave or the swap")
+@tree_rule("HOV-SWP-04", title="no leave on a swap or repay day", enforcement="validation error")
+def swap_no_leave(ctx: Context) -> Iterator[Problem]:
+    for record in _active_swaps(ctx):
+        for loc, ref in (("shift", record.shift), ("repay", record.repay)):
+            roster = shifts.roster_for(ctx, ref.date)
+            plan = roster.days.get(ref.date) if roster else None
+            for party in record.parties():
+                if plan is not None and party in plan.leave:
+                    yield Problem(f"{_name(ctx, party)} is on leave on {ref.date.isoformat()}, a swap/repay day of "
+                                  f"{record.id} (leave on a swapped shift counts as absenteeism)", (loc, "date"),
+                                  "cancel the leave or the swap", target=record)
 
 
 @record_rule("HOV-SWP-05", "swap", title="no swaps of statutory-holiday shifts")
