@@ -97,9 +97,16 @@ def view(ctx: Context, record: Handover) -> dict[str, Any]:
 
     as_of = record.as_of or ctx.now
     pending = pending_for(ctx, record.outgoing, as_of)
-    refusals = [{"at": e.at.isoformat(), "ground": e.ground.value, "ground_zh": e.ground.label,
-                 "escalated_to": e.escalated_to, "escalated_to_name": ctx.name(e.escalated_to), "note": e.note}
-                for e in record.events if e.action == "refused"]
+    refusals = []
+    for i, e in enumerate(record.events):
+        if e.action != "refused":
+            continue
+        settled = next((r for r in record.events[i + 1:] if r.action == "resolved"), None)
+        refusals.append({"at": e.at.isoformat(), "ground": e.ground.value, "ground_zh": e.ground.label,
+                         "escalated_to": e.escalated_to, "escalated_to_name": ctx.name(e.escalated_to),
+                         "note": e.note, "resolution": settled.resolution if settled else None,
+                         "resolved_by": settled.by if settled else None,
+                         "resolved_by_name": ctx.name(settled.by) if settled else None})
     liability = [{"at": e.at.isoformat(), "cause": e.cause.value, "cause_zh": e.cause.label, "liable": e.liable,
                   "liable_name": ctx.name(e.liable), "what": e.what} for e in record.events if e.action == "liability"]
     reviewed = record.first("reviewed")
@@ -160,6 +167,7 @@ def print_view(data: dict[str, Any]) -> None:
         echo(f"    - {p['summary']}{due}")
     for r in data["refusals"]:
         echo(f"  拒绝接班: {r['ground_zh']} → 已上报 {r['escalated_to_name']}" + (f" ({r['note']})" if r["note"] else ""))
+        echo(f"    上级处理: {r['resolved_by_name']}: {r['resolution']}" if r["resolution"] else "    上级处理: 待处理")
     for li in data["liability"]:
         echo(f"  责任认定: {li['cause_zh']} — {li['what']} → 责任人 {li['liable_name']}")
     if data["notes"]:
