@@ -80,7 +80,8 @@ def _parse_mail(values: tuple[str, ...]) -> list[dict[str, Any]]:
     out = []
     for text in values:
         parts = text.split(":")
-        if len(parts) not in (2, 3) or parts[0] not in ("letter", "newspaper", "periodical"):
+        if (len(parts) not in (2, 3) or parts[0] not in ("letter", "newspaper", "periodical")
+                or (len(parts) == 3 and not parts[2].isdigit())):
             raise refuse("HOV-FD-02", f"--mail {text!r}: write type:addressee[:count], type letter, newspaper or "
                          "periodical", "e.g. --mail letter:1203室:2")
         out.append({"type": parts[0], "addressee": parts[1], "count": int(parts[2]) if len(parts) == 3 else 1})
