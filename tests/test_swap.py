@@ -129,3 +129,16 @@ def test_swap_list_and_bad_input(rota):
     assert bad.exit_code == 1 and "HOV-SWP-01" in bad.output and "DATE:post.shift" in bad.output
     missing = rota.run("swap", "request", "--with", "CS003", as_="CS001", now=t("2026-11-20", "09:00"))
     assert missing.exit_code == 2 and "--shift" in missing.output
+
+
+def test_declined_swap_does_not_count_or_change_the_roster(rota):
+    sid = swap_id(_ok(swap(rota, "CS001", "2026-11-24:cs_office.early", "2026-11-25:cs_office.late",
+                           at=t("2026-11-20", "09:00"), with_="CS003")))
+    rota.ok("swap", "decline", sid, as_="CS003", now=t("2026-11-20", "09:30"))
+    listed = json.loads(rota.ok("swap", "list", "--format", "json").output)
+    assert listed[0]["status"] == "declined"
+    again = rota.run("swap", "approve", sid, as_="M001", now=t("2026-11-20", "10:00"))
+    assert again.exit_code == 2 and "already declined" in again.output
+    # Not counted as unrepaid either: CS001 can file another swap right away.
+    _ok(swap(rota, "CS001", "2026-11-27:cs_office.early", "2026-11-28:cs_office.late",
+             at=t("2026-11-21", "09:00"), with_="CS003"))

@@ -101,49 +101,35 @@ def swap_request(session: Session, counterpart: str | None, shift: str | None, r
     click.echo(f"已提交换班申请 (requested): {record.id}; 待 {ctx.name(counterpart)} 同意")
 
 
-@swap.command("agree")
-@click.argument("swap_id")
-@at_option
-@click.pass_obj
-def swap_agree(session: Session, swap_id: str, at: datetime | None) -> None:
-    """Consent to a swap as the counterpart.
+def _step_command(name: str, action: str, summary: str, done: str, doc: str) -> click.Command:
+    """``swap agree|decline|approve SWAP_ID``: one event by the counterpart or the manager."""
+
+    def command(session: Session, swap_id: str, at: datetime | None) -> None:
+        _step(session, swap_id, action, at, summary)
+        click.echo(done.format(swap_id))
+
+    command.__doc__ = doc
+    return swap.command(name)(click.argument("swap_id")(at_option(click.pass_obj(command))))
+
+
+swap_agree = _step_command("agree", "agreed", "同意换班", "已同意 (agreed): {}; 待部门经理批准", """Consent to a swap as the counterpart.
 
     \b
     Example:
       csops --as CS003 swap agree SW-2611-A001
-    """
-    _step(session, swap_id, "agreed", at, "同意换班")
-    click.echo(f"已同意 (agreed): {swap_id}; 待部门经理批准")
-
-
-@swap.command("decline")
-@click.argument("swap_id")
-@at_option
-@click.pass_obj
-def swap_decline(session: Session, swap_id: str, at: datetime | None) -> None:
-    """Decline a swap as the counterpart.
+    """)
+swap_decline = _step_command("decline", "declined", "不同意换班", "已拒绝 (declined): {}", """Decline a swap as the counterpart.
 
     \b
     Example:
       csops --as CS003 swap decline SW-2611-A001
-    """
-    _step(session, swap_id, "declined", at, "不同意换班")
-    click.echo(f"已拒绝 (declined): {swap_id}")
-
-
-@swap.command("approve")
-@click.argument("swap_id")
-@at_option
-@click.pass_obj
-def swap_approve(session: Session, swap_id: str, at: datetime | None) -> None:
-    """Approve a swap as the department manager; the effective roster changes (HOV-SWP-01).
+    """)
+swap_approve = _step_command("approve", "approved", "批准换班", "已批准 (approved): {}; 排班已生效", """Approve a swap as the department manager; the effective roster changes (HOV-SWP-01).
 
     \b
     Example:
       csops --as M001 swap approve SW-2611-A001
-    """
-    _step(session, swap_id, "approved", at, "批准换班")
-    click.echo(f"已批准 (approved): {swap_id}; 排班已生效")
+    """)
 
 
 @swap.command("list")
