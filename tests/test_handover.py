@@ -166,7 +166,7 @@ def test_HOV_REV_01_unreviewed_day_is_a_finding_next_day(rostered):
 
 
 def test_HOV_SEC_01_and_02_security_handovers_due_on_working_days(rostered):
-    rostered.ok("handover", "open", DAY, "cs_office", "early", "--type", "security_to_cs", "--from-post",
+    rostered.ok("handover", "open", DAY, "cs_office", "early", "--from-post",
                 "control_room", "--summary", "夜间接投诉1起", *checks("control_room"),
                 "--item", "complaint::12楼空调噪音 (夜间来电)", "--sign", as_="N001", now=t(DAY, "07:50"))
     rostered.ok("handover", "accept", "2026-11-23-cs_office-early", as_="CS001", now=t(DAY, "08:00"))

@@ -191,12 +191,22 @@ def handover() -> None:
     """
 
 
+def infer_type(post: str, from_post: str | None) -> str:
+    """The handover type when --type is not given, from the posts involved."""
+    if from_post == "control_room" and post != "control_room":
+        return "security_to_cs"
+    if post == "control_room" and from_post not in (None, "control_room"):
+        return "cs_to_security"
+    return "front_desk" if post == "front_desk" else "shift"
+
+
 @handover.command("open")
 @click.argument("day", metavar="DATE", type=click.DateTime(["%Y-%m-%d"]))
 @click.argument("post")
 @click.argument("shift")
 @click.option("--type", "kind", type=click.Choice(["shift", "security_to_cs", "cs_to_security", "front_desk"]),
-              help="Handover type (default: front_desk on the front desk, else shift).")
+              help="Handover type (default: from the posts: security_to_cs from the control room, "
+              "cs_to_security to it, front_desk on the front desk, else shift).")
 @click.option("--from-post", help="Post handing over when it differs (control_room at 08:00, cs_office at 18:00).")
 @click.option("--incoming", metavar="工号", help="Incoming staff (default: from the effective roster).")
 @click.option("--summary", help="本班工作情况 (HOV-REC-01).")
@@ -251,7 +261,7 @@ def handover_open(session: Session, day: datetime, post: str, shift: str, kind: 
     try:
         record = Handover(
             id=record_id, date=the_day, post=post, shift=shift, from_post=from_post,
-            type=kind or ("front_desk" if post == "front_desk" else "shift"),
+            type=kind or infer_type(post, from_post),
             outgoing=actor.id, incoming=incoming, shift_summary=summary or "", notes=note,
             checklist=_parse_checks(checks), after_hours=_parse_items(items), keys=list(keys),
             undelivered_mail=_parse_mail(mail), unfinished=list(unfinished),
