@@ -271,3 +271,19 @@ def test_bad_input_is_refused_without_writing(rostered):
     unknown = rostered.run("handover", "show", "2026-11-23-lobby-late")
     assert unknown.exit_code == 2
     assert rostered.commits() == before and rostered.status() == ""
+
+
+def test_values_the_models_reject_are_refusals_not_crashes(rostered, tmp_path):
+    open_late(rostered)
+    before = rostered.commits()
+    bad_to = rostered.run("handover", "refuse", HID, "--ground", "not_clean", "--to", "no such id!", as_="CS002",
+                          now=t(DAY, "12:55"))
+    assert bad_to.exit_code == 1 and "escalated_to" in bad_to.output
+    bad_staff = rostered.run("roster", "set", "2026-11-24", "--assign", "cs_office.early=a b", as_="S001",
+                             now=t(DAY, "12:55"))
+    assert bad_staff.exit_code == 1
+    draft = tmp_path / "bad.yaml"
+    draft.write_text("shifts: [unclosed\n", encoding="utf-8")
+    bad_yaml = rostered.run("roster", "new", "2026-12", "--file", str(draft), as_="S001", now=t(DAY, "12:55"))
+    assert bad_yaml.exit_code == 2 and "not readable YAML" in bad_yaml.output
+    assert rostered.commits() == before

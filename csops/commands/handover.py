@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from csops.commands import at_option, format_option
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 if TYPE_CHECKING:
     from csops.context import Context
     from csops.models.handover import Handover
     from csops.session import Session
+
+
+def guarded(fn: F) -> F:
+    """Bad input never crashes: a value the models reject is a refusal with the schema finding."""
+
+    @functools.wraps(fn)
+    def wrapper(session: Session, *args: Any, **kwargs: Any) -> Any:
+        from pydantic import ValidationError
+
+        from csops.checker import schema_problem
+        from csops.session import Refused
+
+        try:
+            return fn(session, *args, **kwargs)
+        except ValidationError as exc:
+            tz = session.load().policy.timezone
+            raise Refused([schema_problem(e, tz) for e in exc.errors(include_url=False)]) from exc
+
+    return wrapper  # type: ignore[return-value]
 
 
 def need(value: Any, option: str, label: str) -> Any:
@@ -222,6 +245,7 @@ def infer_type(post: str, from_post: str | None) -> str:
 @click.option("--sign", is_flag=True, help="Sign as the outgoing at once.")
 @at_option
 @click.pass_obj
+@guarded
 def handover_open(session: Session, day: datetime, post: str, shift: str, kind: str | None, from_post: str | None,
                   incoming: str | None, summary: str | None, checks: tuple[str, ...], note: str | None,
                   items: tuple[str, ...], keys: tuple[str, ...], mail: tuple[str, ...], unfinished: tuple[str, ...],
@@ -233,12 +257,8 @@ def handover_open(session: Session, day: datetime, post: str, shift: str, kind: 
       csops --as N001 handover open 2026-11-23 cs_office early --type security_to_cs --from-post control_room \\
           --summary '夜间接投诉1起' --item complaint:T-2611-A003:'12楼噪音' --check monitors=ok --sign
     """
-    from pydantic import ValidationError
-
     from csops import shifts
-    from csops.checker import schema_problem
     from csops.models.handover import Handover, Opened, Signed
-    from csops.session import Refused
 
     ctx = session.load()
     actor = session.actor()
@@ -258,18 +278,15 @@ def handover_open(session: Session, day: datetime, post: str, shift: str, kind: 
     events: list[Any] = [Opened(at=when, by=actor.id)]
     if sign:
         events.append(Signed(at=when, by=actor.id))
-    try:
-        record = Handover(
-            id=record_id, date=the_day, post=post, shift=shift, from_post=from_post,
-            type=kind or infer_type(post, from_post),
-            outgoing=actor.id, incoming=incoming, shift_summary=summary or "", notes=note,
-            checklist=_parse_checks(checks), after_hours=_parse_items(items), keys=list(keys),
-            undelivered_mail=_parse_mail(mail), unfinished=list(unfinished),
-            cabinet_locked=cabinet_locked, events=events,
-            arrived_at=shifts.at_time(ctx, the_day, arrived.time()) if arrived else None,
-        )
-    except ValidationError as exc:
-        raise Refused([schema_problem(e, ctx.policy.timezone) for e in exc.errors(include_url=False)]) from exc
+    record = Handover(
+        id=record_id, date=the_day, post=post, shift=shift, from_post=from_post,
+        type=kind or infer_type(post, from_post),
+        outgoing=actor.id, incoming=incoming, shift_summary=summary or "", notes=note,
+        checklist=_parse_checks(checks), after_hours=_parse_items(items), keys=list(keys),
+        undelivered_mail=_parse_mail(mail), unfinished=list(unfinished),
+        cabinet_locked=cabinet_locked, events=events,
+        arrived_at=shifts.at_time(ctx, the_day, arrived.time()) if arrived else None,
+    )
     session.save([(None, record)], action="handover.open",
                  summary=f"交接班 {record_id} {actor.display}→{ctx.name(incoming)}" + (" 交班签名" if sign else ""))
     click.echo(f"已开交接班记录 (opened): {record_id}" + (" 已签名 (signed)" if sign else ""))
@@ -279,6 +296,7 @@ def handover_open(session: Session, day: datetime, post: str, shift: str, kind: 
 @click.argument("handover_id")
 @at_option
 @click.pass_obj
+@guarded
 def handover_sign(session: Session, handover_id: str, at: datetime | None) -> None:
     """Sign as the outgoing person: the shift log is complete (HOV-REC-02, HOV-SIGN-01).
 
@@ -301,6 +319,7 @@ def handover_sign(session: Session, handover_id: str, at: datetime | None) -> No
 @click.option("--question", help="The incoming person's question.")
 @at_option
 @click.pass_obj
+@guarded
 def handover_ask(session: Session, handover_id: str, question: str | None, at: datetime | None) -> None:
     """Ask the outgoing a question; the handover cannot complete until it is answered (HOV-SIGN-03).
 
@@ -323,6 +342,7 @@ def handover_ask(session: Session, handover_id: str, question: str | None, at: d
 @click.option("--answer", help="The outgoing person's answer.")
 @at_option
 @click.pass_obj
+@guarded
 def handover_answer(session: Session, handover_id: str, number: int, answer: str | None,
                     at: datetime | None) -> None:
     """Answer question NUMBER as the outgoing person (HOV-REC-10).
@@ -347,6 +367,7 @@ def handover_answer(session: Session, handover_id: str, number: int, answer: str
 @click.option("--arrived", type=click.DateTime(["%H:%M"]), help="When you arrived (HH:MM), if not yet recorded.")
 @at_option
 @click.pass_obj
+@guarded
 def handover_accept(session: Session, handover_id: str, arrived: datetime | None, at: datetime | None) -> None:
     """Accept as the incoming person: sign and complete the handover (HOV-SIGN-01/03).
 
@@ -392,6 +413,7 @@ def default_supervisor(ctx: Context, record: Handover) -> str | None:
 @click.option("--note", help="What exactly is wrong.")
 @at_option
 @click.pass_obj
+@guarded
 def handover_refuse(session: Session, handover_id: str, ground: str | None, to: str | None, note: str | None,
                     at: datetime | None) -> None:
     """Refuse to take over (四不接), which reports to a supervisor (HOV-REF-01/02).
@@ -426,6 +448,7 @@ def handover_refuse(session: Session, handover_id: str, ground: str | None, to: 
 @click.option("--resolution", help="How the supervisor settled the refusal.")
 @at_option
 @click.pass_obj
+@guarded
 def handover_resolve(session: Session, handover_id: str, resolution: str | None, at: datetime | None) -> None:
     """Settle a refusal as the supervisor it was reported to; the incoming may then accept (HOV-REF-02).
 
@@ -451,6 +474,7 @@ def handover_resolve(session: Session, handover_id: str, resolution: str | None,
 @click.option("--what", help="The problem traced back to the handover.")
 @at_option
 @click.pass_obj
+@guarded
 def handover_liable(session: Session, handover_id: str, cause: str | None, what: str | None,
                     at: datetime | None) -> None:
     """Record who answers for a problem traced back to this handover (HOV-ACC-03).
@@ -475,6 +499,7 @@ def handover_liable(session: Session, handover_id: str, cause: str | None, what:
 @click.argument("day", metavar="DATE", type=click.DateTime(["%Y-%m-%d"]))
 @at_option
 @click.pass_obj
+@guarded
 def handover_review(session: Session, day: datetime, at: datetime | None) -> None:
     """Review and sign all of DATE's handover records as the shift lead (HOV-REV-01; one commit).
 
@@ -500,6 +525,7 @@ def handover_review(session: Session, day: datetime, at: datetime | None) -> Non
 @click.argument("handover_id")
 @format_option
 @click.pass_obj
+@guarded
 def handover_show(session: Session, handover_id: str) -> None:
     """Show a handover in Chinese, with the pending matters computed as of the handover.
 
@@ -521,6 +547,7 @@ def handover_show(session: Session, handover_id: str) -> None:
 @click.option("--status", type=click.Choice(["open", "signed", "refused", "completed"]), help="Only this status.")
 @format_option
 @click.pass_obj
+@guarded
 def handover_list(session: Session, day: datetime | None, month: str | None, status: str | None) -> None:
     """List handover records.
 
@@ -587,6 +614,7 @@ def duty() -> None:
 @click.option("--end", type=click.DateTime(["%H:%M"]), default="18:00", show_default=True, help="Duty end.")
 @at_option
 @click.pass_obj
+@guarded
 def duty_log(session: Session, day: datetime, what: str | None, done: str | None, major: bool,
              reported_to: str | None, start: datetime, end: datetime, at: datetime | None) -> None:
     """Add an entry to DATE's duty record as the duty person (one commit).
@@ -623,6 +651,7 @@ def duty_log(session: Session, day: datetime, what: str | None, done: str | None
 @click.argument("number", type=int)
 @at_option
 @click.pass_obj
+@guarded
 def duty_report(session: Session, day: datetime, number: int, at: datetime | None) -> None:
     """Record the written report of major event NUMBER (due the next day, HOV-DUTY-04).
 

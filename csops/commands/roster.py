@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from csops.commands import format_option
-from csops.commands.handover import need, refuse
+from csops.commands.handover import guarded, need, refuse
 
 if TYPE_CHECKING:
     from csops.context import Context
@@ -59,6 +59,7 @@ def month_view(ctx: Context, month: str) -> dict[str, Any]:
 @click.option("--month", help="YYYY-MM (default: this month).")
 @format_option
 @click.pass_obj
+@guarded
 def roster_show(session: Session, month: str | None) -> None:
     """Show a month's effective roster (approved swaps applied, marked 换/还).
 
@@ -87,6 +88,7 @@ def roster_show(session: Session, month: str | None) -> None:
 @click.option("--file", "draft", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Draft YAML with `shifts:` and `days:` (see docs/handovers.md).")
 @click.pass_obj
+@guarded
 def roster_new(session: Session, month: str, draft: Path | None) -> None:
     """Add MONTH's roster from a draft file, signed by you as the CS supervisor (ROLE-01; one commit).
 
@@ -94,23 +96,21 @@ def roster_new(session: Session, month: str, draft: Path | None) -> None:
     Example:
       csops --as S001 roster new 2026-12 --file roster-2026-12.yaml
     """
-    from pydantic import ValidationError
-
-    from csops.checker import schema_problem
     from csops.models.roster import Roster
-    from csops.session import Refused
     from csops.yamlio import load_round_trip
 
     ctx = session.load()
     draft = need(draft, "--file", "draft roster file")
     if ctx.get("roster", month) is not None:
         raise click.UsageError(f"the roster of {month} exists: change it with csops roster set")
-    data = dict(load_round_trip(Path(draft).read_text(encoding="utf-8")) or {})
-    actor = session.actor()
     try:
-        record = Roster.model_validate({**data, "id": month, "approved_by": actor.id}, context={"staff": set(ctx.staff)})
-    except ValidationError as exc:
-        raise Refused([schema_problem(e, ctx.policy.timezone) for e in exc.errors(include_url=False)]) from exc
+        data = load_round_trip(Path(draft).read_text(encoding="utf-8")) or {}
+    except Exception as exc:  # unreadable YAML: say so instead of crashing
+        raise click.UsageError(f"{draft}: not readable YAML ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(data, dict):
+        raise click.UsageError(f"{draft}: expected a mapping with shifts: and days:")
+    actor = session.actor()
+    record = Roster.model_validate({**data, "id": month, "approved_by": actor.id}, context={"staff": set(ctx.staff)})
     session.save([(None, record)], action="roster.new", summary=f"排班表 {month}")
     click.echo(f"已建排班表 (roster added): {month}, {len(record.days)} 天")
 
@@ -122,6 +122,7 @@ def roster_new(session: Session, month: str, draft: Path | None) -> None:
 @click.option("--clear", "clears", multiple=True, metavar="POST.SHIFT", help="Leave a shift unstaffed.")
 @click.option("--leave", "leaves", multiple=True, metavar="工号", help="Approved leave that day.")
 @click.pass_obj
+@guarded
 def roster_set(session: Session, day: datetime, duty: str | None, assigns: tuple[str, ...], clears: tuple[str, ...],
                leaves: tuple[str, ...]) -> None:
     """Change one day of the roster (one commit; the rules run on the result).

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from csops.commands import at_option, format_option
-from csops.commands.handover import need, refuse
+from csops.commands.handover import guarded, need, refuse
 
 if TYPE_CHECKING:
     from csops.models.roster import Swap
@@ -68,6 +68,7 @@ def swap() -> None:
 @click.option("--reason", help="Why (HOV-SWP-08).")
 @at_option
 @click.pass_obj
+@guarded
 def swap_request(session: Session, counterpart: str | None, shift: str | None, repay: str | None,
                  reason: str | None, at: datetime | None) -> None:
     """File a swap request as the person giving up the shift (one commit).
@@ -77,11 +78,7 @@ def swap_request(session: Session, counterpart: str | None, shift: str | None, r
       csops --as CS001 swap request --with CS003 --shift 2026-11-24:cs_office.early \\
           --repay 2026-11-26:cs_office.late --reason '本人需亲自办理证件'
     """
-    from pydantic import ValidationError
-
-    from csops.checker import schema_problem
     from csops.models.roster import Swap, SwapRequested
-    from csops.session import Refused
 
     ctx = session.load()
     actor = session.actor()
@@ -90,12 +87,9 @@ def swap_request(session: Session, counterpart: str | None, shift: str | None, r
     repay = need(repay, "--repay", "还班班次 DATE:post.shift")
     reason = need(reason, "--reason", "换班原因")
     when = at or session.now
-    try:
-        record = Swap(id=session.new_id(Swap, when), requester=actor.id, counterpart=counterpart,
-                      shift=_shift_ref(shift, "--shift"), repay=_shift_ref(repay, "--repay"),
-                      reason=reason, events=[SwapRequested(at=when, by=actor.id)])
-    except ValidationError as exc:
-        raise Refused([schema_problem(e, ctx.policy.timezone) for e in exc.errors(include_url=False)]) from exc
+    record = Swap(id=session.new_id(Swap, when), requester=actor.id, counterpart=counterpart,
+                  shift=_shift_ref(shift, "--shift"), repay=_shift_ref(repay, "--repay"),
+                  reason=reason, events=[SwapRequested(at=when, by=actor.id)])
     session.save([(None, record)], action="swap.request",
                  summary=f"换班申请 {actor.display}↔{ctx.name(counterpart)} {record.shift}/{record.repay}")
     click.echo(f"已提交换班申请 (requested): {record.id}; 待 {ctx.name(counterpart)} 同意")
@@ -109,7 +103,7 @@ def _step_command(name: str, action: str, summary: str, done: str, doc: str) -> 
         click.echo(done.format(swap_id))
 
     command.__doc__ = doc
-    return swap.command(name)(click.argument("swap_id")(at_option(click.pass_obj(command))))
+    return swap.command(name)(click.argument("swap_id")(at_option(click.pass_obj(guarded(command)))))
 
 
 swap_agree = _step_command("agree", "agreed", "同意换班", "已同意 (agreed): {}; 待部门经理批准", """Consent to a swap as the counterpart.
@@ -136,6 +130,7 @@ swap_approve = _step_command("approve", "approved", "批准换班", "已批准 (
 @click.option("--month", help="Only swaps of shifts in this month (YYYY-MM).")
 @format_option
 @click.pass_obj
+@guarded
 def swap_list(session: Session, month: str | None) -> None:
     """List swaps.
 
