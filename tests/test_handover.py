@@ -287,3 +287,11 @@ def test_values_the_models_reject_are_refusals_not_crashes(rostered, tmp_path):
     bad_yaml = rostered.run("roster", "new", "2026-12", "--file", str(draft), as_="S001", now=t(DAY, "12:55"))
     assert bad_yaml.exit_code == 2 and "not readable YAML" in bad_yaml.output
     assert rostered.commits() == before
+
+
+def test_STORE_HANDOVER_01_id_matches_date_post_shift(rostered):
+    open_late(rostered)
+    path = rostered.root / "records/handovers/2026/11" / f"{HID}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("shift: late", "shift: early"), encoding="utf-8")
+    out = rostered.run("validate", now=AFTER).output
+    assert "error STORE-HANDOVER-01" in out and "2026-11-23-cs_office-early" in out

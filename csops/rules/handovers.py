@@ -228,6 +228,15 @@ def swap_reason(record: Record, ctx: Context) -> Iterator[Problem]:
 # -- handovers ------------------------------------------------------------------------------
 
 
+@record_rule("STORE-HANDOVER-01", "handover", title="a handover's id is its date, post and shift")
+def handover_id_matches(record: Record, ctx: Context) -> Iterator[Problem]:
+    assert isinstance(record, Handover)
+    expected = Handover.make_id(record.date, record.post, record.shift)
+    if record.id != expected:
+        yield Problem(f"id {record.id} does not match date/post/shift ({expected})", ("id",),
+                      f"set id: {expected} and move the file to records/{record.model_copy(update={'id': expected}).expected_relpath()}")
+
+
 @record_rule("HOV-SIGN-01", "handover", title="the outgoing signs and the incoming accepts; parties as rostered")
 def handover_parties(record: Record, ctx: Context) -> Iterator[Problem]:
     assert isinstance(record, Handover)
