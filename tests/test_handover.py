@@ -295,3 +295,15 @@ def test_STORE_HANDOVER_01_id_matches_date_post_shift(rostered):
     path.write_text(path.read_text(encoding="utf-8").replace("shift: late", "shift: early"), encoding="utf-8")
     out = rostered.run("validate", now=AFTER).output
     assert "error STORE-HANDOVER-01" in out and "2026-11-23-cs_office-early" in out
+
+
+def test_HOV_SEC_03_urgent_matters_reported_to_both_managers(rostered):
+    base = ["handover", "open", DAY, "cs_office", "early", "--from-post", "control_room", "--summary",
+            "夜间水管爆裂", *checks("control_room"), "--urgent", "--reported-cs-manager", "06:40", "--sign"]
+    half = rostered.run(*base, as_="N001", now=t(DAY, "07:50"))
+    assert half.exit_code == 1 and "HOV-SEC-03" in half.output and "security manager" in half.output
+    rostered.ok(*base, "--reported-security-manager", "06:35", as_="N001", now=t(DAY, "07:50"))
+    data = show(rostered, "2026-11-23-cs_office-early")
+    assert data["urgent"] and data["reported_to_security_manager_at"] == "2026-11-23T06:35:00+08:00"
+    text = rostered.ok("handover", "show", "2026-11-23-cs_office-early", now=AFTER).output
+    assert "特殊/紧急情况: 已报客服部经理 2026-11-23T06:40:00+08:00" in text

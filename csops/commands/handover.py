@@ -151,6 +151,9 @@ def view(ctx: Context, record: Handover) -> dict[str, Any]:
         "questions": [{"no": n, "question": q, "answer": a} for n, (q, a) in enumerate(record.questions(), 1)],
         "after_hours": [{"kind": i.kind.value, "kind_zh": i.kind.label, "ticket": i.ticket, "summary": i.summary}
                         for i in record.after_hours],
+        "urgent": bool(record.urgent),
+        "reported_to_cs_manager_at": _iso(record.reported_to_cs_manager_at),
+        "reported_to_security_manager_at": _iso(record.reported_to_security_manager_at),
         "keys": record.keys, "unfinished": record.unfinished, "cabinet_locked": record.cabinet_locked,
         "undelivered_mail": [{"type": m.type.value, "type_zh": zh(m.type), "addressee": m.addressee,
                               "count": m.count} for m in record.undelivered_mail],
@@ -159,6 +162,10 @@ def view(ctx: Context, record: Handover) -> dict[str, Any]:
         "reviewed_by": reviewed.by if reviewed else None,
         "reviewed_by_name": ctx.name(reviewed.by) if reviewed else None,
     }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def print_view(data: dict[str, Any]) -> None:
@@ -177,6 +184,9 @@ def print_view(data: dict[str, Any]) -> None:
         echo(f"  疑问{q['no']}: {q['question']} → {q['answer'] or '未答复'}")
     for item in data["after_hours"]:
         echo(f"  下班后{item['kind_zh']}: {item['summary']}" + (f" (工单 {item['ticket']})" if item["ticket"] else ""))
+    if data["urgent"]:
+        echo(f"  特殊/紧急情况: 已报客服部经理 {data['reported_to_cs_manager_at'] or '未报'}, "
+             f"已报保安部经理 {data['reported_to_security_manager_at'] or '未报'}")
     if data["keys"]:
         echo("  交接钥匙: " + "、".join(data["keys"]))
     for m in data["undelivered_mail"]:
@@ -237,6 +247,10 @@ def infer_type(post: str, from_post: str | None) -> str:
 @click.option("--note", help="Notes.")
 @click.option("--item", "items", multiple=True, metavar="KIND:TICKET:SUMMARY",
               help="After-hours complaint/service_request (repeatable).")
+@click.option("--urgent", is_flag=True, help="Something special or urgent came up (HOV-SEC-03).")
+@click.option("--reported-cs-manager", type=click.DateTime(["%H:%M"]), help="When it was reported to the CS manager.")
+@click.option("--reported-security-manager", type=click.DateTime(["%H:%M"]),
+              help="When it was reported to the security manager.")
 @click.option("--key", "keys", multiple=True, help="Key handed over (front desk, repeatable).")
 @click.option("--mail", "mail", multiple=True, metavar="TYPE:ADDRESSEE[:COUNT]", help="Undelivered mail (repeatable).")
 @click.option("--unfinished", multiple=True, help="Unfinished work handed over (repeatable).")
@@ -248,7 +262,8 @@ def infer_type(post: str, from_post: str | None) -> str:
 @guarded
 def handover_open(session: Session, day: datetime, post: str, shift: str, kind: str | None, from_post: str | None,
                   incoming: str | None, summary: str | None, checks: tuple[str, ...], note: str | None,
-                  items: tuple[str, ...], keys: tuple[str, ...], mail: tuple[str, ...], unfinished: tuple[str, ...],
+                  items: tuple[str, ...], urgent: bool, reported_cs_manager: datetime | None,
+                  reported_security_manager: datetime | None, keys: tuple[str, ...], mail: tuple[str, ...], unfinished: tuple[str, ...],
                   cabinet_locked: bool | None, arrived: datetime | None, sign: bool, at: datetime | None) -> None:
     """Open the handover of POST's SHIFT on DATE, as the outgoing person (one commit).
 
@@ -285,7 +300,11 @@ def handover_open(session: Session, day: datetime, post: str, shift: str, kind: 
         checklist=_parse_checks(checks), after_hours=_parse_items(items), keys=list(keys),
         undelivered_mail=_parse_mail(mail), unfinished=list(unfinished),
         cabinet_locked=cabinet_locked, events=events,
-        arrived_at=shifts.at_time(ctx, the_day, arrived.time()) if arrived else None,
+        arrived_at=shifts.at_time(ctx, the_day, arrived.time()) if arrived else None, urgent=urgent or None,
+        reported_to_cs_manager_at=shifts.at_time(ctx, the_day, reported_cs_manager.time())
+        if reported_cs_manager else None,
+        reported_to_security_manager_at=shifts.at_time(ctx, the_day, reported_security_manager.time())
+        if reported_security_manager else None,
     )
     session.save([(None, record)], action="handover.open",
                  summary=f"交接班 {record_id} {actor.display}→{ctx.name(incoming)}" + (" 交班签名" if sign else ""))

@@ -172,6 +172,9 @@ class Handover(EventedRecord):
     checklist: list[CheckEntry] = Field(default_factory=list, description="HOV-REC-07")
     notes: str | None = None
     after_hours: list[AfterHoursItem] = Field(default_factory=list, description="HOV-SEC-01")
+    urgent: bool | None = Field(None, description="something special or urgent came up (HOV-SEC-03)")
+    reported_to_cs_manager_at: Instant | None = Field(None, description="HOV-SEC-03")
+    reported_to_security_manager_at: Instant | None = Field(None, description="HOV-SEC-03")
     keys: list[str] = Field(default_factory=list, description="front-desk keys handed over (HOV-FD-03)")
     undelivered_mail: list[Mail] = Field(default_factory=list, description="HOV-FD-02")
     unfinished: list[str] = Field(default_factory=list, description="HOV-FD-01")

@@ -387,6 +387,18 @@ def after_hours_items(record: Record, ctx: Context) -> Iterator[Problem]:
                           ("after_hours", i, "ticket"), "csops ticket list")
 
 
+@record_rule("HOV-SEC-03", "handover", title="urgent matters at a CS-security handover go to both managers at once")
+def urgent_reported(record: Record, ctx: Context) -> Iterator[Problem]:
+    assert isinstance(record, Handover)
+    if not record.urgent:
+        return
+    for field, who, option in (("reported_to_cs_manager_at", "the CS manager", "--reported-cs-manager"),
+                               ("reported_to_security_manager_at", "the security manager",
+                                "--reported-security-manager")):
+        if getattr(record, field) is None:
+            yield Problem(f"urgent handover not reported to {who}", (field,), f"{option} HH:MM")
+
+
 @record_rule("HOV-FD-03", "handover", title="the front-desk handover lists the keys handed over")
 def front_desk_keys(record: Record, ctx: Context) -> Iterator[Problem]:
     assert isinstance(record, Handover)

@@ -3,7 +3,7 @@
 Every working day: the 08:00 takeover from the security control room, the 13:00 CS-office and
 front-desk shift changes, the 18:00 handover to security, and the shift lead's review that evening.
 Included on purpose: a refusal (四不接) escalated to the duty manager and resolved, a question
-answered before acceptance, a liability finding, some late arrivals, one day left unreviewed
+answered before acceptance, a liability finding, an urgent night matter reported to both managers, some late arrivals, one day left unreviewed
 (2026-11-13), a major duty event with its written report, and swaps: approved ones that change who
 hands over, and a fourth swap in November refused at the monthly limit (HOV-SWP-02).
 """
@@ -39,6 +39,7 @@ REFUSAL = date(2026, 10, 15)
 QUESTION = date(2026, 10, 21)
 LIABILITY = date(2026, 11, 5)
 MAJOR_EVENT = date(2026, 11, 10)
+URGENT = date(2026, 11, 17)
 SUMMARIES = ["接听咨询电话12个, 受理报修3单", "处理投诉1起, 已回访2户", "受理报修5单, 已派工程部",
              "接待访客8人次, 办理装修登记1户", "电话咨询9个, 报修2单已完成", "处理停车咨询, 报修4单"]
 NIGHT_ITEMS = ["complaint::2号楼夜间施工噪音", "service_request::1203室下水道堵塞",
@@ -192,6 +193,9 @@ class Plan:
 
     def day(self, day: date, n: int) -> None:
         items = ["--item", NIGHT_ITEMS[n % len(NIGHT_ITEMS)]] if n % 3 == 0 else []
+        if day == URGENT:
+            items += ["--item", "service_request::B2车库消防水管爆裂, 已关阀", "--urgent",
+                      "--reported-cs-manager", "06:20", "--reported-security-manager", "06:15"]
         self.handover(day, n, "cs_office", "early", "control_room", "security_to_cs", "07:50", items)
         if day > END.date():
             return
