@@ -33,3 +33,20 @@ def test_HOV_DUTY_04_major_event_reported_and_written_up_next_day(office):
     assert "warning HOV-DUTY-04" in out and "written report was due by the end of 2026-11-24" in out
     office.ok("duty", "report", "2026-11-23", "1", as_="L001", now=t("2026-11-25", "09:10"))
     assert "HOV-DUTY-04" not in office.run("validate", now=t("2026-11-25", "09:20")).output
+
+
+def test_HOV_REV_02_director_inspects_duty(office):
+    import json
+
+    add_roster(office)
+    not_director = office.run("duty", "inspect", "2026-11-23", "--findings", "正常", as_="L002",
+                              now=t("2026-11-23", "15:00"))
+    assert not_director.exit_code == 1 and "HOV-REV-02" in not_director.output
+    office.ok("duty", "inspect", "2026-11-23", "--findings", "值班人员在岗, 记录完整", as_="D001",
+              now=t("2026-11-23", "15:00"))
+    data = json.loads(office.ok("duty", "show", "2026-11-23", "--format", "json").output)
+    assert data["duty_person"] == "L001"  # from the roster
+    assert data["inspections"] == [{"by": "D001", "by_name": "刘洋(D001)", "at": "2026-11-23T15:00:00+08:00",
+                                    "findings": "值班人员在岗, 记录完整"}]
+    assert "主任检查 2026-11-23T15:00:00+08:00 刘洋(D001): 值班人员在岗, 记录完整" in office.ok(
+        "duty", "show", "2026-11-23").output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -642,8 +642,7 @@ def duty_log(session: Session, day: datetime, what: str | None, done: str | None
     Example:
       csops --as M001 duty log 2026-10-01 --what '电梯困人' --done '5分钟内解救' --major --reported-to M001
     """
-    from csops import shifts
-    from csops.models.handover import DutyEntry, DutyLog, DutyLogged
+    from csops.models.handover import DutyEntry, DutyLogged
 
     ctx = session.load()
     actor = session.actor()
@@ -652,17 +651,89 @@ def duty_log(session: Session, day: datetime, what: str | None, done: str | None
     when = _when(session, at)
     entry = DutyEntry(at=when, what=what, done=done, major=major, reported_to=reported_to,
                       reported_at=when if reported_to else None)
-    old = ctx.get("duty_log", day.date().isoformat())
-    event = DutyLogged(at=when, by=actor.id, entry=entry)
-    if isinstance(old, DutyLog):
-        new = old.model_copy(update={"events": [*old.events, event]})
-    else:
-        old = None
-        new = DutyLog(id=day.date().isoformat(), duty_person=actor.id,
-                      start=shifts.at_time(ctx, day.date(), start.time()),
-                      end=shifts.at_time(ctx, day.date(), end.time()), events=[event])
+    old, new = _duty_change(ctx, day.date(), actor.id, DutyLogged(at=when, by=actor.id, entry=entry),
+                            start.time(), end.time())
     session.save([(old, new)], action="duty.log", summary=f"值班记录 {new.id}: {what}")
     click.echo(f"已记录值班情况 (logged) {new.id} #{len(new.entries())}")
+
+
+def _duty_change(ctx: Context, day: date, duty_person: str | None, event: Any, start: time = time(8, 0),
+                 end: time = time(18, 0)) -> tuple[Any, Any]:
+    """(old, new) duty record of ``day`` with ``event`` appended; a new record when there is none."""
+    from csops import shifts
+    from csops.models.handover import DutyLog
+
+    old = ctx.get("duty_log", day.isoformat())
+    if isinstance(old, DutyLog):
+        return old, old.model_copy(update={"events": [*old.events, event]})
+    if duty_person is None:
+        roster = shifts.roster_for(ctx, day)
+        plan = roster.days.get(day) if roster else None
+        duty_person = plan.duty_manager if plan and plan.duty_manager else None
+    if duty_person is None:
+        raise click.UsageError(f"no duty manager on {day.isoformat()} in the roster (csops roster set --duty)")
+    return None, DutyLog(id=day.isoformat(), duty_person=duty_person, start=shifts.at_time(ctx, day, start),
+                         end=shifts.at_time(ctx, day, end), events=[event])
+
+
+@duty.command("inspect")
+@click.argument("day", metavar="DATE", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--findings", help="What the inspection found and what was done about it.")
+@at_option
+@click.pass_obj
+@guarded
+def duty_inspect(session: Session, day: datetime, findings: str | None, at: datetime | None) -> None:
+    """Record the CS-centre director's inspection of DATE's duty (HOV-REV-02; one commit).
+
+    \b
+    Example:
+      csops --as D001 duty inspect 2026-11-18 --findings '值班人员在岗, 记录完整'
+    """
+    from csops.models.handover import DutyInspected
+
+    findings = need(findings, "--findings", "检查情况")
+    actor = session.actor()
+    old, new = _duty_change(session.load(), day.date(), None,
+                            DutyInspected(at=at or session.now, by=actor.id, findings=findings))
+    session.save([(old, new)], action="duty.inspect", summary=f"值班检查 {new.id}")
+    click.echo(f"已记录值班检查 (inspected) {new.id}")
+
+
+@duty.command("show")
+@click.argument("day", metavar="DATE", type=click.DateTime(["%Y-%m-%d"]))
+@format_option
+@click.pass_obj
+def duty_show(session: Session, day: datetime) -> None:
+    """Show DATE's duty record (值班记录表) in Chinese, or as json.
+
+    \b
+    Example:
+      csops duty show 2026-11-10 --format json
+    """
+    from csops.models.handover import DutyLog
+
+    ctx = session.load()
+    record = ctx.get("duty_log", day.date().isoformat())
+    if not isinstance(record, DutyLog):
+        raise click.UsageError(f"no duty record on {day.date().isoformat()}")
+    data: dict[str, Any] = {
+        "date": record.id, "duty_person": record.duty_person, "duty_person_name": ctx.name(record.duty_person),
+        "start": record.start.isoformat(), "end": record.end.isoformat(),
+        "entries": [e.model_dump(mode="json") | {"no": n} for n, e in enumerate(record.entries(), 1)],
+        "inspections": [{"by": e.by, "by_name": ctx.name(e.by), "at": e.at.isoformat(), "findings": e.findings}
+                        for e in record.events if e.action == "inspected"],
+    }
+    if session.json:
+        session.emit_json(data)
+        return
+    click.echo(f"值班记录表 {data['date']}  值班人: {data['duty_person_name']}  "
+               f"{record.start:%H:%M}-{record.end:%H:%M}")
+    for e in data["entries"]:
+        major = " [重大事件, 已报 " + ctx.name(e.get("reported_to")) + "]" if e["major"] else ""
+        report = f" 书面报告 {e['written_report_at']}" if e.get("written_report_at") else ""
+        click.echo(f"  {e['no']}. {e['at']} 情况: {e['what']}  处理结果: {e['done']}{major}{report}")
+    for i in data["inspections"]:
+        click.echo(f"  主任检查 {i['at']} {i['by_name']}: {i['findings']}")
 
 
 @duty.command("report")

@@ -253,6 +253,13 @@ class DutyReported(Event):
     entry_no: int = Field(ge=1)
 
 
+class DutyInspected(Event):
+    """The CS-centre director's irregular inspection of the duty (HOV-REV-02)."""
+
+    action: Literal["inspected"] = "inspected"
+    findings: str = Field(min_length=1)
+
+
 class DutyLog(EventedRecord):
     """值班记录表 for one day; entries come from ``logged`` events (HOV-DUTY-02)."""
 
@@ -263,7 +270,8 @@ class DutyLog(EventedRecord):
     duty_person: StaffId
     start: Instant
     end: Instant
-    events: list[Annotated[DutyLogged | DutyReported, Field(discriminator="action")]] = Field(default_factory=list)
+    events: list[Annotated[DutyLogged | DutyReported | DutyInspected, Field(discriminator="action")]] = Field(
+        default_factory=list)
 
     def expected_relpath(self) -> str:
         return f"{self.FOLDER}/{self.id[:4]}/{self.id[5:7]}/{self.id}.yaml"

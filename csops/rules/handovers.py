@@ -486,6 +486,18 @@ def duty_log_complete(record: Record, ctx: Context) -> Iterator[Problem]:
                       severity=Severity.warning)
 
 
+@record_rule("HOV-REV-02", "duty_log", title="duty inspections are by the CS-centre director (or a senior manager)",
+             enforcement="form field")
+def duty_inspections(record: Record, ctx: Context) -> Iterator[Problem]:
+    assert isinstance(record, DutyLog)
+    for i, event in enumerate(record.events):
+        person = ctx.person(event.by)
+        if event.action == "inspected" and not (
+                person and (person.has_role(Role.cs_centre_director) or person.at_least(Level.senior))):
+            yield Problem(f"inspection by {_name(ctx, event.by)}, who is not the CS-centre director",
+                          ("events", i, "by"), "the CS-centre director (客户服务中心主任) inspects duty")
+
+
 @record_rule("HOV-DUTY-04", "duty_log", title="major events are reported at once and in writing the next day")
 def duty_major_events(record: Record, ctx: Context) -> Iterator[Problem]:
     assert isinstance(record, DutyLog)

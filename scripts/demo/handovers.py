@@ -4,7 +4,7 @@ Every working day: the 08:00 takeover from the security control room, the 13:00 
 front-desk shift changes, the 18:00 handover to security, and the shift lead's review that evening.
 Included on purpose: a refusal (四不接) escalated to the duty manager and resolved, a question
 answered before acceptance, a liability finding, an urgent night matter reported to both managers, some late arrivals, one day left unreviewed
-(2026-11-13), a major duty event with its written report, and swaps: approved ones that change who
+(2026-11-13), a major duty event with its written report, two inspections by the director, and swaps: approved ones that change who
 hands over, and a fourth swap in November refused at the monthly limit (HOV-SWP-02).
 """
 
@@ -230,6 +230,8 @@ def plan(demo: Demo) -> Iterable[Step]:
     for d in _every(date(2026, 9, 22), END.date(), 7):
         p.add(t(d.isoformat(), "16:30"), duty_manager(d), "duty", "log", d.isoformat(), "--what",
               "巡查公共区域、会所及绿化, 按时开关效果照明", "--done", "正常, 无异常")
+    for d, findings in ((date(2026, 10, 4), "节日值班到岗, 记录完整"), (date(2026, 11, 18), "值班人员在岗, 电话记录齐全")):
+        p.add(t(d.isoformat(), "15:00"), "D001", "duty", "inspect", d.isoformat(), "--findings", findings)
     p.add(t(MAJOR_EVENT.isoformat(), "15:10"), duty_manager(MAJOR_EVENT), "duty", "log", MAJOR_EVENT.isoformat(),
           "--what", "3号电梯困人(2人)", "--done", "通知电梯维保, 15分钟内解救, 无人受伤", "--major",
           "--reported-to", "M001")
