@@ -36,12 +36,30 @@ COMMANDS: dict[str, str] = {
     "form": "csops.commands.form:form",
     "key": "csops.commands.key:key",
     "hazmat": "csops.commands.hazmat:hazmat",
+    "handover": "csops.commands.handover:handover",
+    "duty": "csops.commands.handover:duty",
+    "roster": "csops.commands.roster:roster",
+    "swap": "csops.commands.swap:swap",
 }
 
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand; a value the models reject is a refusal with its finding, never a crash."""
+        from pydantic import ValidationError
+
+        try:
+            return super().invoke(ctx)
+        except ValidationError as exc:
+            from csops.checker import schema_problem
+            from csops.session import Refused
+
+            session = ctx.obj
+            tz = session.context.policy.timezone if session is not None and "context" in vars(session) else "Asia/Shanghai"
+            raise Refused([schema_problem(e, tz) for e in exc.errors(include_url=False)]) from exc
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in COMMANDS:

@@ -165,3 +165,10 @@ def test_missing_option_is_prompted_for_on_a_terminal(office: Office, monkeypatc
     result = office.run("meeting", "new", "--type", "weekly", "--chair", "M001", as_="M001", now=NOW, input="本周工作总结\n")
     assert result.exit_code == 0, result.output
     assert "content: 本周工作总结" in (office.root / MT).read_text(encoding="utf-8")
+
+
+def test_a_value_the_model_rejects_is_a_refusal_not_a_crash(office: Office) -> None:
+    result = office.run("staff", "add", "CS099", "--name", "测试", "--department", "客服部", "--role", "agent", as_="M001")
+    assert result.exit_code == 1
+    assert "STORE-ENUM-01" in result.output and "write `cs`" in result.output
+    assert not (office.root / "records" / "staff" / "CS099.yaml").exists()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from csops.commands import at_option, format_option, need, refuse
-from csops.commands.key import build, fmt_time, save_event, when
+from csops.commands.key import fmt_time, save_event, when
 
 if TYPE_CHECKING:
     from csops.context import Context
@@ -64,8 +64,8 @@ def stock_in(session: Session, item: str, qty: float | None, unit: str | None, n
     moment = when(session, at)
     qty = need(qty, "--qty", "数量")
     unit = need(unit or last_unit(ctx, item), "--unit", "单位")
-    event = build(StockIn, at=moment, by=session.actor().id, qty=qty, storage="locked_separate", note=note)
-    entry = build(HazmatEntry, id=session.new_id(HazmatEntry, moment), entry="stock_in", item=item, unit=unit,
+    event = StockIn(at=moment, by=session.actor().id, qty=qty, storage="locked_separate", note=note)
+    entry = HazmatEntry(id=session.new_id(HazmatEntry, moment), entry="stock_in", item=item, unit=unit,
                   events=[event])
     session.save([(None, entry)], action="hazmat.stock_in", summary=f"危险品入库 {item} {qty:g}{unit}")
     click.echo(f"已入库 (stocked): {entry.id} {item} {qty:g}{unit}")
@@ -100,10 +100,10 @@ def draw(session: Session, item: str, qty: float | None, unit: str | None, purpo
     qty = need(qty, "--qty", "数量")
     unit = need(unit or last_unit(ctx, item), "--unit", "单位")
     approved_by = need(approved_by, "--approved-by", "批准人工号")
-    event = build(Draw, at=moment, by=session.actor().id, qty=qty, purpose=need(purpose, "--purpose", "用途"),
+    event = Draw(at=moment, by=session.actor().id, qty=qty, purpose=need(purpose, "--purpose", "用途"),
                   approved_by=approved_by, issued_by=issued_by or approved_by, lend_out_to=lend_out_to,
                   lend_out_approved_by=lend_out_approved_by)
-    entry = build(HazmatEntry, id=session.new_id(HazmatEntry, moment), entry="use", item=item, unit=unit,
+    entry = HazmatEntry(id=session.new_id(HazmatEntry, moment), entry="use", item=item, unit=unit,
                   events=[event])
     session.save([(None, entry)], action="hazmat.draw", summary=f"领用危险品 {item} {qty:g}{unit}")
     click.echo(f"已领用 (drawn): {entry.id} {item} {qty:g}{unit}; 用后登记: csops hazmat return {entry.id}")
@@ -132,7 +132,7 @@ def hazmat_return(session: Session, entry_id: str, qty_used: float | None, qty_r
     drawn = entry.draw()
     used = need(qty_used, "--used", "实际用量")
     back = qty_returned if qty_returned is not None else max(0.0, (drawn.qty if drawn else 0.0) - used)
-    event = build(Return, at=when(session, at), by=session.actor().id, qty_used=used, qty_returned=back,
+    event = Return(at=when(session, at), by=session.actor().id, qty_used=used, qty_returned=back,
                   received_by=session.actor().id)
     save_event(session, entry, event, action="hazmat.return",
                  summary=f"危险品用后退回 {entry.item} 用 {used:g} 退 {back:g}{entry.unit}")
@@ -157,7 +157,7 @@ def incident(session: Session, entry_id: str, reported_to: str | None, account: 
 
     ctx = session.load()
     entry = find_use(ctx, entry_id)
-    event = build(HazIncident, at=when(session, at), by=session.actor().id,
+    event = HazIncident(at=when(session, at), by=session.actor().id,
                   reported_to=need(reported_to, "--reported-to", "报告对象工号"), account=need(account, "--account", "情况"))
     save_event(session, entry, event, action="hazmat.incident", summary=f"危险品使用异常 {entry.id}")
     click.echo(f"已登记异常 (recorded): {entry.id}")

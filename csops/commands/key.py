@@ -37,19 +37,6 @@ def find_key(ctx: Context, key_id: str) -> Key:
     return key
 
 
-def build(model: type[Any], **data: Any) -> Any:
-    """Construct a record or event; bad values become a refusal with the schema finding."""
-    from pydantic import ValidationError
-
-    from csops.checker import schema_problem
-    from csops.session import Refused
-
-    try:
-        return model(**data)
-    except ValidationError as exc:
-        raise Refused([schema_problem(e, "Asia/Shanghai") for e in exc.errors(include_url=False)]) from exc
-
-
 def append(record: Any, event: Any) -> Any:
     """A copy of ``record`` with ``event`` appended (records are never edited in place)."""
     return type(record).model_validate(record.model_dump() | {"events": [*record.events, event]})
@@ -69,7 +56,7 @@ def parse_copy(spec: str, number: int) -> KeyCopy:
         raise click.BadParameter(f"{spec!r}: write DEPT[:工号][:sealed], e.g. cs:A001", param_hint="--copy")
     sealed = "sealed" in parts[1:]
     custodian = next((p for p in parts[1:] if p != "sealed"), None)
-    copy: KeyCopy = build(KeyCopy, copy_no=str(number), holder=parts[0], custodian=custodian, sealed=sealed)
+    copy: KeyCopy = KeyCopy(copy_no=str(number), holder=parts[0], custodian=custodian, sealed=sealed)
     return copy
 
 
@@ -148,12 +135,12 @@ def key_add(session: Session, key_id: str, name: str | None, location: str | Non
     copies = copies or (need(None, "--copy", "保管部门[:工号]"),)
     moment = when(session, at)
     actor = session.actor()
-    events: list[Any] = [build(KeyAdded, at=moment, by=actor.id,
+    events: list[Any] = [KeyAdded(at=moment, by=actor.id,
                                copies=[parse_copy(s, i) for i, s in enumerate(copies, 1)])]
     if seal_no or category == "sealed_tenant":
-        events.append(build(KeySealed, at=moment, by=actor.id, seal_no=need(seal_no, "--seal-no", "封条号"),
+        events.append(KeySealed(at=moment, by=actor.id, seal_no=need(seal_no, "--seal-no", "封条号"),
                             custody_agreement_ref=agreement_ref, unit_handover_ref=handover_ref))
-    record = build(Key, id=key_id, name=name, location=location, category=category, slot=slot, unit=unit,
+    record = Key(id=key_id, name=name, location=location, category=category, slot=slot, unit=unit,
                    approval=approval, events=events)
     session.save([(None, record)], action="key.add", summary=f"登记钥匙 {key_id} {name}")
     click.echo(f"已登记钥匙 (added): {key_id} {name}, {len(copies)} 套")
@@ -202,7 +189,7 @@ def key_lend(session: Session, key_id: str, copy_no: str | None, borrower: str |
     borrower = need(borrower, "--to", "借用人工号")
     purpose = need(purpose, "--purpose", "用途")
     actor = session.actor()
-    loan = build(KeyLoan, id=session.new_id(KeyLoan, moment), key=key.id, copy_no=copy_no, borrower=borrower,
+    loan = KeyLoan(id=session.new_id(KeyLoan, moment), key=key.id, copy_no=copy_no, borrower=borrower,
                  purpose=purpose, on_behalf_of=on_behalf_of, approved_by=approved_by, issued_by=actor.id,
                  due=due or loan_limit(moment, ctx), special_reason=special_reason,
                  emergency_reason=emergency_reason, off_site=off_site, permitted_by=permitted_by,
@@ -255,7 +242,7 @@ def key_return(session: Session, key_id: str, copy_no: str | None, loan_id: str 
     moment = when(session, at)
     loan = pick_loan(ctx, key_id, copy_no, loan_id, moment)
     actor = session.actor()
-    event = build(LoanReturned, at=moment, by=actor.id, returned_by=returned_by or loan.borrower, power_off=power_off,
+    event = LoanReturned(at=moment, by=actor.id, returned_by=returned_by or loan.borrower, power_off=power_off,
                   windows_closed=windows_closed, unit_locked=locked, note=note)
     save_event(session, loan, event, action="key.return",
                  summary=f"归还钥匙 {loan.key} 第{loan.copy_no}套 ({loan.id})")
@@ -329,7 +316,7 @@ def key_check(session: Session, notes: tuple[str, ...], at: datetime | None) -> 
     if given:
         raise refuse("KEY-CHK-01", f"这些借用记录并未借出未还: {', '.join(given)}", "csops key outstanding")
     actor = session.actor()
-    record = build(KeyCheck, id=session.new_id(KeyCheck, moment), day=ctx.calendar.local(moment).date(),
+    record = KeyCheck(id=session.new_id(KeyCheck, moment), day=ctx.calendar.local(moment).date(),
                    checked_by=actor.id, checked_at=moment, outstanding=outstanding)
     session.save([(None, record)], action="key.check", summary=f"钥匙登记表每日检查 {record.day}")
     click.echo(f"已记录每日检查 (checked): {record.day}, 未归还 {len(outstanding)} 把")
@@ -354,7 +341,7 @@ def key_seal(session: Session, key_id: str, seal_no: str | None, agreement_ref: 
 
     ctx = session.load()
     key = find_key(ctx, key_id)
-    event = build(KeySealed, at=when(session, at), by=session.actor().id, seal_no=need(seal_no, "--seal-no", "封条号"),
+    event = KeySealed(at=when(session, at), by=session.actor().id, seal_no=need(seal_no, "--seal-no", "封条号"),
                   custody_agreement_ref=agreement_ref, unit_handover_ref=handover_ref)
     save_event(session, key, event, action="key.seal", summary=f"封存钥匙 {key.id} 封条 {event.seal_no}")
     click.echo(f"已封存 (sealed): {key.id} 封条 {event.seal_no}")
@@ -396,7 +383,7 @@ def key_unseal(session: Session, key_id: str, path: str | None, reason: str | No
     ctx = session.load()
     key = find_key(ctx, key_id)
     actor = session.actor()
-    event = build(KeyUnsealed, at=when(session, at), by=actor.id, path=need(path, "--path", "启封情形"),
+    event = KeyUnsealed(at=when(session, at), by=actor.id, path=need(path, "--path", "启封情形"),
                   reason=need(reason, "--reason", "事由"), requested_by=requested_by or actor.id,
                   approved_by=approved_by, customer_unreachable=customer_unreachable, witnesses=list(witnesses),
                   application_ref=application_ref, confirmed_with=confirmed_with, before_note=before_note)
@@ -426,7 +413,7 @@ def key_reseal(session: Session, key_id: str, seal_no: str | None, after_note: s
 
     ctx = session.load()
     key = find_key(ctx, key_id)
-    event = build(KeyResealed, at=when(session, at), by=session.actor().id, signed_by=session.actor().id,
+    event = KeyResealed(at=when(session, at), by=session.actor().id, signed_by=session.actor().id,
                   seal_no=need(seal_no, "--seal-no", "新封条号"), after_note=need(after_note, "--after", "使用后记录"),
                   company_seal_affixed=company_seal, user_signature=user_signature, filed=filed)
     save_event(session, key, event, action="key.reseal", summary=f"重新封存钥匙 {key.id} 封条 {event.seal_no}")
@@ -466,7 +453,7 @@ def key_lost(session: Session, key_id: str, copy_no: str | None, incident: str, 
         copy_no = loans[0].copy_no if len(loans) == 1 else need(None, "--copy", "第几套")
     loan = next((x for x in loans if x.copy_no == copy_no), None)
     actor = session.actor()
-    event = build(KeyLost, at=moment, by=actor.id, copy_no=copy_no, incident=incident,
+    event = KeyLost(at=moment, by=actor.id, copy_no=copy_no, incident=incident,
                   reported_to_security=reported_to_security, reported_to_manager=reported_to_manager,
                   precautions=precautions, account=account, liable_person=liable_person, loss_amount=loss_amount,
                   concealed=concealed, loan=loan.id if loan and incident == "lost" else None)
@@ -494,7 +481,7 @@ def key_found(session: Session, key_id: str, copy_no: str | None, found_by: str 
 
     ctx = session.load()
     key = find_key(ctx, key_id)
-    event = build(KeyFound, at=when(session, at), by=session.actor().id, copy_no=need(copy_no, "--copy", "第几套"),
+    event = KeyFound(at=when(session, at), by=session.actor().id, copy_no=need(copy_no, "--copy", "第几套"),
                   found_by=need(found_by, "--found-by", "拾到人工号"))
     save_event(session, key, event, action="key.found", summary=f"拾交钥匙 {key.id} 第{event.copy_no}套")
     click.echo(f"已登记拾交 (found): {key.id} 第{event.copy_no}套, 拾到人 {ctx.name(event.found_by)}")
@@ -523,7 +510,7 @@ def key_rekey(session: Session, key_id: str, requested_by: str | None, request: 
     ctx = session.load()
     key = find_key(ctx, key_id)
     n = count or len(key.fold()["copies"])
-    event = build(KeyRekeyed, at=when(session, at), by=session.actor().id,
+    event = KeyRekeyed(at=when(session, at), by=session.actor().id,
                   requested_by=need(requested_by, "--requested-by", "申请人工号"),
                   request=need(request, "--request", "书面换锁申请"), approved_by=need(approved_by, "--approved-by", "批准人工号"),
                   handed_to=need(handed_to, "--handed-to", "接收新钥匙的保安部人员工号"),
@@ -558,7 +545,7 @@ def key_redistribute(session: Session, key_id: str, specs: tuple[str, ...], at: 
         if not sep:
             raise click.BadParameter(f"{spec!r}: write N=DEPT[:工号], e.g. 1=cs:A001", param_hint="--copy")
         target = parse_copy(rest, 1)
-        new = append(new, build(KeyRedistributed, at=moment, by=actor.id, copy_no=number.strip(),
+        new = append(new, KeyRedistributed(at=moment, by=actor.id, copy_no=number.strip(),
                                 holder=target.holder, custodian=target.custodian, sealed=target.sealed))
     session.save([(key, new)], action="key.redistribute", summary=f"分发换锁后的新钥匙 {key.id}")
     click.echo(f"已分发 (redistributed): {key.id} {len(specs)} 套")
@@ -584,8 +571,8 @@ def key_pickup(session: Session, keys: tuple[str, ...], issued_by: str | None, a
     ctx = session.load()
     moment, actor = when(session, at), session.actor()
     keys = keys or tuple(need(None, "--key", "钥匙编号, 逗号分隔").split(","))
-    record = build(KeyShift, id=session.new_id(KeyShift, moment), day=ctx.calendar.local(moment).date(),
-                   events=[build(ShiftPickup, at=moment, by=actor.id, keys=[k.strip().upper() for k in keys],
+    record = KeyShift(id=session.new_id(KeyShift, moment), day=ctx.calendar.local(moment).date(),
+                   events=[ShiftPickup(at=moment, by=actor.id, keys=[k.strip().upper() for k in keys],
                                  issued_by=issued_by)])
     session.save([(None, record)], action="key.pickup", summary=f"早班领取管理区域钥匙 {len(keys)} 把")
     click.echo(f"已领取 (picked up): {record.id} {', '.join(record.events[0].keys)}")
@@ -617,7 +604,7 @@ def key_dropoff(session: Session, sheet_id: str | None, keys: tuple[str, ...], c
         raise refuse("KEY-SHIFT-02", "没有未交回的钥匙交接单" + (f" {sheet_id}" if sheet_id else ""),
                      "先由早班领取: csops key pickup")
     sheet = max(sheets, key=lambda s: s.events[0].at)
-    event = build(ShiftReturn, at=moment, by=actor.id, keys=[k.strip().upper() for k in keys],
+    event = ShiftReturn(at=moment, by=actor.id, keys=[k.strip().upper() for k in keys],
                   count_checked=count_checked, received_by=received_by, note=note)
     save_event(session, sheet, event, action="key.dropoff", summary=f"中班交回管理区域钥匙 {sheet.id}")
     click.echo(f"已交回 (returned): {sheet.id} {len(event.keys)} 把")

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 SECTIONS: list[str] = [
     "csops.commands.status:office_section",
     "csops.keystatus:status_section",
+    "csops.commands.handover:status_section",
 ]
 
 

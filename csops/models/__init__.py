@@ -10,14 +10,17 @@ from csops.models.common import Record
 @cache
 def kinds() -> dict[str, type[Record]]:
     """Kind name → model. Domain modules register here (one line each)."""
+    from csops.models.handover import DutyLog, Handover
     from csops.models.hazmat import HazmatEntry
     from csops.models.key import Key, KeyCheck, KeyLoan, KeyShift
     from csops.models.meeting import Meeting
     from csops.models.policy import Policy
+    from csops.models.roster import Roster, Swap
     from csops.models.staff import Staff
 
     models: list[type[Record]] = [Policy, Staff, Meeting]
     models += [Key, KeyLoan, KeyCheck, KeyShift, HazmatEntry]
+    models += [Roster, Swap, Handover, DutyLog]
     return {model.KIND: model for model in models}
 
 

@@ -26,6 +26,7 @@ RULE_MODULES = (
     "csops.rules.meetings",
     "csops.rules.keys",
     "csops.rules.hazmat",
+    "csops.rules.handovers",
 )
 
 

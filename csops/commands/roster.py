@@ -1,0 +1,152 @@
+"""``csops roster …``: the monthly duty roster (排班表)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from csops.commands import format_option, need, refuse
+
+if TYPE_CHECKING:
+    from csops.context import Context
+    from csops.session import Session
+
+WEEKDAYS = "一二三四五六日"
+
+
+@click.group()
+def roster() -> None:
+    """The monthly duty roster: posts, shifts, who is on which shift, the duty manager.
+
+    \b
+    Example:
+      csops roster show --month 2026-11
+      csops --as S001 roster set 2026-11-24 --duty L002 --assign cs_office.early=CS003
+    """
+
+
+def month_view(ctx: Context, month: str) -> dict[str, Any]:
+    """The effective roster of a month (approved swaps applied), as data."""
+    from datetime import date
+
+    from csops import shifts
+    from csops.rules.handovers import is_holiday
+
+    record = ctx.get("roster", month)
+    if record is None:
+        raise click.UsageError(f"no roster for {month} (csops roster new {month} --file draft.yaml)")
+    days = []
+    for day in sorted(record.days):  # type: ignore[attr-defined]
+        plan = record.days[day]  # type: ignore[attr-defined]
+        slots = shifts.day_slots(ctx, day)
+        days.append({
+            "date": day.isoformat(), "weekday": WEEKDAYS[day.weekday()], "holiday": is_holiday(ctx, day),
+            "holiday_name": ctx.calendar.holiday_name(day), "workday": ctx.calendar.is_workday(day),
+            "duty_manager": plan.duty_manager, "duty_manager_name": ctx.name(plan.duty_manager),
+            "on": [{"post": s.post, "shift": s.shift, "staff": s.staff, "name": ctx.name(s.staff), "origin": s.origin,
+                    "start": s.start.isoformat(), "end": s.end.isoformat()} for s in slots],
+            "leave": list(plan.leave),
+        })
+    assert isinstance(record.id, str) and isinstance(date.today(), date)
+    return {"month": month, "shifts": record.shifts, "approved_by": record.approved_by, "days": days}  # type: ignore[attr-defined]
+
+
+@roster.command("show")
+@click.option("--month", help="YYYY-MM (default: this month).")
+@format_option
+@click.pass_obj
+def roster_show(session: Session, month: str | None) -> None:
+    """Show a month's effective roster (approved swaps applied, marked 换/还).
+
+    \b
+    Example:
+      csops roster show --month 2026-10 --format json
+    """
+    ctx = session.load()
+    month = month or ctx.calendar.local(ctx.now).strftime("%Y-%m")
+    data = month_view(ctx, month)
+    if session.json:
+        session.emit_json(data)
+        return
+    click.echo(f"排班表 {month} (审批: {ctx.name(data['approved_by'])})")
+    click.echo("班次: " + "  ".join(f"{p}.{s} {w}" for p, ss in data["shifts"].items() for s, w in ss.items()))
+    mark = {"roster": "", "swap": "(换)", "repay": "(还)"}
+    for d in data["days"]:
+        tag = f" {d['holiday_name']}" if d["holiday"] else ("" if d["workday"] else " 休")
+        on = "  ".join(f"{o['post']}.{o['shift']}={o['name']}{mark[o['origin']]}" for o in d["on"])
+        leave = ("  请假: " + "、".join(ctx.name(s) for s in d["leave"])) if d["leave"] else ""
+        click.echo(f"{d['date']} 周{d['weekday']}{tag}  值班经理 {d['duty_manager_name'] or '—'}  {on}{leave}")
+
+
+@roster.command("new")
+@click.argument("month")
+@click.option("--file", "draft", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Draft YAML with `shifts:` and `days:` (see docs/handovers.md).")
+@click.pass_obj
+def roster_new(session: Session, month: str, draft: Path | None) -> None:
+    """Add MONTH's roster from a draft file, signed by you as the CS supervisor (ROLE-01; one commit).
+
+    \b
+    Example:
+      csops --as S001 roster new 2026-12 --file roster-2026-12.yaml
+    """
+    from csops.models.roster import Roster
+    from csops.yamlio import load_round_trip
+
+    ctx = session.load()
+    draft = need(draft, "--file", "draft roster file")
+    if ctx.get("roster", month) is not None:
+        raise click.UsageError(f"the roster of {month} exists: change it with csops roster set")
+    try:
+        data = load_round_trip(Path(draft).read_text(encoding="utf-8")) or {}
+    except Exception as exc:  # unreadable YAML: say so instead of crashing
+        raise click.UsageError(f"{draft}: not readable YAML ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(data, dict):
+        raise click.UsageError(f"{draft}: expected a mapping with shifts: and days:")
+    actor = session.actor()
+    record = Roster.model_validate({**data, "id": month, "approved_by": actor.id}, context={"staff": set(ctx.staff)})
+    session.save([(None, record)], action="roster.new", summary=f"排班表 {month}")
+    click.echo(f"已建排班表 (roster added): {month}, {len(record.days)} 天")
+
+
+@roster.command("set")
+@click.argument("day", metavar="DATE", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--duty", metavar="工号", help="Duty manager of the day.")
+@click.option("--assign", "assigns", multiple=True, metavar="POST.SHIFT=工号", help="Put someone on a shift.")
+@click.option("--clear", "clears", multiple=True, metavar="POST.SHIFT", help="Leave a shift unstaffed.")
+@click.option("--leave", "leaves", multiple=True, metavar="工号", help="Approved leave that day.")
+@click.pass_obj
+def roster_set(session: Session, day: datetime, duty: str | None, assigns: tuple[str, ...], clears: tuple[str, ...],
+               leaves: tuple[str, ...]) -> None:
+    """Change one day of the roster (one commit; the rules run on the result).
+
+    \b
+    Example:
+      csops --as S001 roster set 2026-11-24 --duty L002 --assign front_desk.early=F002 --leave CS003
+    """
+    from csops.models.roster import DayPlan, Roster
+
+    ctx = session.load()
+    the_day = day.date()
+    old = ctx.get("roster", the_day.strftime("%Y-%m"))
+    if not isinstance(old, Roster):
+        raise click.UsageError(f"no roster for {the_day:%Y-%m} (csops roster new)")
+    plan = old.days.get(the_day, DayPlan())
+    on = {post: dict(by_shift) for post, by_shift in plan.on.items()}
+    for text in assigns:
+        key, _, staff_id = text.partition("=")
+        post, _, shift = key.partition(".")
+        if not (post and shift and staff_id):
+            raise refuse("STORE-ROSTER-01", f"--assign {text!r}: write post.shift=工号", "e.g. cs_office.early=CS001")
+        on.setdefault(post, {})[shift] = staff_id
+    for key in clears:
+        post, _, shift = key.partition(".")
+        on.get(post, {}).pop(shift, None)
+    new_plan = DayPlan(duty_manager=duty or plan.duty_manager, on={p: s for p, s in on.items() if s},
+                       leave=sorted({*plan.leave, *leaves}))
+    new = old.model_copy(update={"days": {**old.days, the_day: new_plan}})
+    session.save([(old, new)], action="roster.set", summary=f"调整排班 {the_day.isoformat()}")
+    click.echo(f"已调整排班 (roster changed): {the_day.isoformat()}")

@@ -1,0 +1,309 @@
+"""Handovers: HOV-SIGN-01/03, HOV-REF-01/02, HOV-REC-01/07, HOV-ARR-01, HOV-ACC-03, HOV-REV-01,
+HOV-SEC-01/02, HOV-FD-03/05, HOV-SWP-01 (parties as the effective roster says), show and status."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.handover_support import add_roster, checks, t
+
+HID = "2026-11-23-cs_office-late"
+DAY = "2026-11-23"
+AFTER = "2026-11-23T14:00:00+08:00"
+
+
+@pytest.fixture
+def rostered(office):
+    add_roster(office)  # CS001 early, CS002 late every day; duty manager L001
+    return office
+
+
+def open_late(office, *extra, sign=True, **faults):
+    args = ["handover", "open", DAY, "cs_office", "late", "--summary", "处理报修3单, 1203漏水已派工",
+            *checks("cs_office", **faults), *extra]
+    return office.run(*args, *(["--sign"] if sign else []), as_="CS001", now=t(DAY, "12:45"))
+
+
+def show(office, hid=HID, now=AFTER):
+    return json.loads(office.ok("handover", "show", hid, "--format", "json", now=now).output)
+
+
+def test_HOV_SIGN_01_cannot_complete_without_acceptance(rostered):
+    assert open_late(rostered).exit_code == 0
+    data = show(rostered)
+    assert data["status"] == "signed" and data["completed_at"] is None and data["on_duty"] == "CS001"
+    text = rostered.ok("handover", "show", HID, now=t(DAY, "14:00")).output
+    assert "当前在岗: 李娜(CS001) (交接未完成, 交班人不得离岗)" in text
+    by_other = rostered.run("handover", "accept", HID, as_="CS003", now=t(DAY, "12:55"))
+    assert by_other.exit_code == 1 and "HOV-SIGN-01" in by_other.output and "not the incoming" in by_other.output
+    rostered.ok("handover", "accept", HID, as_="CS002", now=t(DAY, "12:58"))
+    data = show(rostered)
+    assert data["status"] == "completed" and data["on_duty"] == "CS002" and data["completed_at"].startswith(DAY)
+
+
+def test_HOV_SIGN_01_accept_before_outgoing_signed_is_refused(rostered):
+    assert open_late(rostered, sign=False).exit_code == 0
+    result = rostered.run("handover", "accept", HID, as_="CS002", now=t(DAY, "12:55"))
+    assert result.exit_code == 1 and "HOV-SIGN-01" in result.output and "before the outgoing signed" in result.output
+    assert show(rostered)["status"] == "open"
+
+
+def test_HOV_SIGN_03_open_question_blocks_completion(rostered):
+    open_late(rostered)
+    rostered.ok("handover", "ask", HID, "--question", "1203漏水是否已派工?", as_="CS002", now=t(DAY, "12:52"))
+    blocked = rostered.run("handover", "accept", HID, as_="CS002", now=t(DAY, "12:53"))
+    assert blocked.exit_code == 1 and "HOV-SIGN-03" in blocked.output and "question(s) 1 unanswered" in blocked.output
+    rostered.ok("handover", "answer", HID, "1", "--answer", "已派工程部梁宇", as_="CS001", now=t(DAY, "12:54"))
+    rostered.ok("handover", "accept", HID, as_="CS002", now=t(DAY, "12:55"))
+    assert show(rostered)["questions"] == [{"no": 1, "question": "1203漏水是否已派工?", "answer": "已派工程部梁宇"}]
+
+
+def test_HOV_REF_01_refusal_on_no_permitted_ground_lists_the_grounds(rostered):
+    open_late(rostered)
+    before = rostered.commits()
+    result = rostered.run("handover", "refuse", HID, "--ground", "too_busy", as_="CS002", now=t(DAY, "12:55"))
+    assert result.exit_code == 1 and "HOV-REF-01" in result.output
+    for ground in ("record_unclear", "not_clean", "public_items_missing", "major_repair_open", "unanswered_question"):
+        assert ground in result.output
+    assert "记录不清" in result.output and rostered.commits() == before
+
+
+def test_HOV_REF_01_no_completion_while_refusal_stands(rostered):
+    open_late(rostered)
+    rostered.ok("handover", "refuse", HID, "--ground", "not_clean", "--note", "地面未清理", as_="CS002",
+                now=t(DAY, "12:55"))
+    blocked = rostered.run("handover", "accept", HID, as_="CS002", now=t(DAY, "12:56"))
+    assert blocked.exit_code == 1 and "HOV-REF-01" in blocked.output and "not resolved" in blocked.output
+    rostered.ok("handover", "resolve", HID, "--resolution", "已安排保洁", as_="L001", now=t(DAY, "13:05"))
+    rostered.ok("handover", "accept", HID, as_="CS002", now=t(DAY, "13:10"))
+    assert show(rostered)["status"] == "completed"
+
+
+def test_HOV_REF_02_refusal_shows_who_it_escalated_to(rostered):
+    open_late(rostered)
+    out = rostered.ok("handover", "refuse", HID, "--ground", "major_repair_open", as_="CS002",
+                      now=t(DAY, "12:55")).output
+    assert "已上报 (escalated to) 周敏(L001)" in out
+    data = show(rostered)
+    assert data["status"] == "refused" and data["on_duty"] == "CS001"
+    assert data["refusals"][0]["escalated_to"] == "L001" and data["refusals"][0]["ground_zh"] == "重大维修未完"
+    text = rostered.ok("handover", "show", HID, now=t(DAY, "14:00")).output
+    assert "拒绝接班: 重大维修未完 → 已上报 周敏(L001)" in text and "[拒绝接班(已上报)]" in text
+    wrong = rostered.run("handover", "resolve", HID, "--resolution", "ok", as_="CS003", now=t(DAY, "13:00"))
+    assert wrong.exit_code == 1 and "HOV-REF-02" in wrong.output
+
+
+def test_HOV_REF_02_refusal_must_go_to_a_supervisor(rostered):
+    open_late(rostered)
+    result = rostered.run("handover", "refuse", HID, "--ground", "not_clean", "--to", "CS003", as_="CS002",
+                          now=t(DAY, "12:55"))
+    assert result.exit_code == 1 and "HOV-REF-02" in result.output and "not a supervisor" in result.output
+
+
+def test_HOV_REC_01_signing_needs_a_shift_summary(rostered):
+    rostered.ok("handover", "open", DAY, "cs_office", "late", *checks("cs_office"), as_="CS001",
+                now=t(DAY, "12:40"))
+    result = rostered.run("handover", "sign", HID, as_="CS001", now=t(DAY, "12:45"))
+    assert result.exit_code == 1 and "HOV-REC-01" in result.output
+    missing = rostered.run("handover", "open", DAY, "cs_office", "early", "--sign", as_="N001", now=t(DAY, "07:50"))
+    assert missing.exit_code == 2 and "--summary" in missing.output
+
+
+def test_HOV_REC_07_every_check_item_and_notes_on_faults(rostered):
+    partial = rostered.run("handover", "open", DAY, "cs_office", "late", "--summary", "s", "--check", "phones=ok",
+                           "--sign", as_="CS001", now=t(DAY, "12:45"))
+    assert partial.exit_code == 1 and "HOV-REC-07" in partial.output and "computers" in partial.output
+    no_note = rostered.run("handover", "open", DAY, "cs_office", "late", "--summary", "s",
+                           *checks("cs_office")[:-2], "--check", "hygiene=x", as_="CS001", now=t(DAY, "12:45"))
+    assert no_note.exit_code == 1 and "HOV-REC-07" in no_note.output and "without a note" in no_note.output
+    assert open_late(rostered, hygiene="地面有水渍").exit_code == 0
+    assert {"item": "hygiene", "result": "fault", "mark": "×", "note": "地面有水渍"} in show(rostered)["checklist"]
+
+
+def test_HOV_ARR_01_late_arrival_is_a_warning(rostered):
+    open_late(rostered)
+    rostered.ok("handover", "accept", HID, "--arrived", "12:56", as_="CS002", now=t(DAY, "12:58"))
+    out = rostered.run("validate", now=t(DAY, "14:00")).output
+    assert "warning HOV-ARR-01" in out and "6 min later than 10 min before the shift (13:00)" in out
+
+
+def test_HOV_ARR_01_early_arrival_is_fine(rostered):
+    open_late(rostered, "--arrived", "12:45")
+    assert "HOV-ARR-01" not in rostered.run("validate", now=t(DAY, "14:00")).output
+
+
+def test_HOV_ACC_03_accountability_follows_the_cause(rostered):
+    open_late(rostered)
+    rostered.ok("handover", "accept", HID, as_="CS002", now=t(DAY, "12:55"))
+    out = rostered.ok("handover", "liable", HID, "--cause", "missed", "--what", "未交代1203钥匙借出",
+                      as_="L001", now=t(DAY, "16:00")).output
+    assert "漏交 → 交班人 李娜(CS001)" in out
+    rostered.ok("handover", "liable", HID, "--cause", "wrong_acceptance", "--what", "未清点对讲机", as_="L001",
+                now=t(DAY, "16:10"))
+    assert [(x["cause"], x["liable"]) for x in show(rostered, now=t(DAY, "17:00"))["liability"]] == [
+        ("missed", "CS001"), ("wrong_acceptance", "CS002")]
+    path = rostered.root / "records/handovers/2026/11" / f"{HID}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("liable: CS001", "liable: CS002"), encoding="utf-8")
+    out = rostered.run("validate", now=t(DAY, "17:00")).output
+    assert "error HOV-ACC-03" in out and "liable is the 交班人 李娜(CS001)" in out
+
+
+def test_HOV_REV_01_unreviewed_day_is_a_finding_next_day(rostered):
+    open_late(rostered)
+    rostered.ok("handover", "accept", HID, as_="CS002", now=t(DAY, "12:55"))
+    assert "HOV-REV-01" not in rostered.run("validate", now=t(DAY, "17:00")).output
+    out = rostered.run("validate", now=t("2026-11-24", "09:00")).output
+    assert "warning HOV-REV-01" in out and "2026-11-23: 1 handover record(s) not reviewed" in out
+    status = json.loads(rostered.ok("status", "--format", "json", now=t("2026-11-24", "09:00")).output)
+    assert next(s for s in status if s["title"].startswith("交接班"))["data"]["unreviewed_days"] == [DAY]
+    bad = rostered.run("handover", "review", DAY, as_="CS003", now=t("2026-11-24", "09:10"))
+    assert bad.exit_code == 1 and "HOV-REV-01" in bad.output and "not a shift lead" in bad.output
+    rostered.ok("handover", "review", DAY, as_="L001", now=t("2026-11-24", "09:10"))
+    assert "HOV-REV-01" not in rostered.run("validate", now=t("2026-11-24", "09:20")).output
+    assert show(rostered, now=t("2026-11-24", "09:20"))["reviewed_by"] == "L001"
+
+
+def test_HOV_SEC_01_and_02_security_handovers_due_on_working_days(rostered):
+    rostered.ok("handover", "open", DAY, "cs_office", "early", "--from-post",
+                "control_room", "--summary", "夜间接投诉1起", *checks("control_room"),
+                "--item", "complaint::12楼空调噪音 (夜间来电)", "--sign", as_="N001", now=t(DAY, "07:50"))
+    rostered.ok("handover", "accept", "2026-11-23-cs_office-early", as_="CS001", now=t(DAY, "08:00"))
+    out = rostered.run("validate", now=t(DAY, "18:30")).output
+    assert "HOV-SEC-01" not in out
+    assert "warning HOV-SEC-02" in out and "2026-11-23: no 客服→保安监控室(18:00) handover record" in out
+    rostered.ok("handover", "open", DAY, "control_room", "night", "--type", "cs_to_security", "--from-post",
+                "cs_office", "--summary", "交接工作交接本", *checks("cs_office"), "--sign", as_="CS002",
+                now=t(DAY, "17:50"))
+    assert "HOV-SEC-02" not in rostered.run("validate", now=t(DAY, "18:30")).output
+    out = rostered.run("validate", now=t("2026-11-24", "09:00")).output
+    assert "warning HOV-SEC-01" in out and "2026-11-24: no 保安监控室→客服(08:00)" in out
+    data = show(rostered, "2026-11-23-cs_office-early")
+    assert data["after_hours"] == [{"kind": "complaint", "kind_zh": "投诉", "ticket": None,
+                                    "summary": "12楼空调噪音 (夜间来电)"}]
+    assert data["outgoing"] == "N001" and data["type_zh"] == "保安监控室→客服(08:00)"
+
+
+def test_HOV_SEC_01_linked_ticket_must_exist_once_tickets_are_recorded(rostered, monkeypatch):
+    from typing import ClassVar
+
+    import csops.models
+    from csops.models.common import Record
+
+    class Ticket(Record):  # stands in for the tickets family until it is merged
+        KIND: ClassVar[str] = "ticket"
+        FOLDER: ClassVar[str] = "tickets"
+
+    real = csops.models.kinds()
+    monkeypatch.setattr(csops.models, "kinds", lambda: {**real, "ticket": Ticket})
+    result = rostered.run("handover", "open", DAY, "cs_office", "early", "--type", "security_to_cs",
+                          "--from-post", "control_room", "--summary", "s", *checks("control_room"),
+                          "--item", "complaint:T-2611-A099:12楼噪音", "--sign", as_="N001", now=t(DAY, "07:50"))
+    assert result.exit_code == 1 and "HOV-SEC-01" in result.output and "T-2611-A099" in result.output
+
+
+def test_HOV_FD_03_front_desk_keys_listed(rostered):
+    base = ["handover", "open", DAY, "front_desk", "late", "--summary", "前台交接", *checks("front_desk"),
+            "--cabinet-locked", "--sign"]
+    result = rostered.run(*base, as_="F001", now=t(DAY, "12:45"))
+    assert result.exit_code == 1 and "HOV-FD-03" in result.output
+    rostered.ok(*base, "--key", "前台钥匙", "--mail", "letter:1203室:2", "--unfinished", "1808快递待取",
+                as_="F001", now=t(DAY, "12:45"))
+    data = show(rostered, "2026-11-23-front_desk-late")
+    assert data["type"] == "front_desk" and data["keys"] == ["前台钥匙"]
+    assert data["undelivered_mail"] == [{"type": "letter", "type_zh": "信件", "addressee": "1203室", "count": 2}]
+
+
+def test_HOV_FD_05_front_desk_cabinet_locked(rostered):
+    result = rostered.run("handover", "open", DAY, "front_desk", "late", "--summary", "前台交接",
+                          *checks("front_desk"), "--key", "前台钥匙", "--cabinet-open", "--sign", as_="F001",
+                          now=t(DAY, "12:45"))
+    assert result.exit_code == 1 and "HOV-FD-05" in result.output and "cabinet" in result.output
+
+
+def test_HOV_SWP_01_handover_parties_follow_the_effective_roster(office):
+    add_roster(office, rotate=True)  # 11-24: CS001 early, CS002 late, CS003 off; 11-25: CS001 off
+    sid = office.ok("swap", "request", "--with", "CS003", "--shift", "2026-11-24:cs_office.early",
+                    "--repay", "2026-11-25:cs_office.late", "--reason", "看病", as_="CS001",
+                    now=t("2026-11-20", "09:00")).output.split(": ", 1)[1].split(";")[0]
+    office.ok("swap", "agree", sid, as_="CS003", now=t("2026-11-20", "09:30"))
+    office.ok("swap", "approve", sid, as_="M001", now=t("2026-11-20", "10:00"))
+    # The roster said CS001 works 11-24 early and hands to CS002; after the swap it is CS003.
+    wrong = office.run("handover", "open", "2026-11-24", "cs_office", "late", "--summary", "s",
+                       *checks("cs_office"), "--sign", as_="CS001", now=t("2026-11-24", "12:45"))
+    assert wrong.exit_code == 1 and "HOV-SWP-01" in wrong.output and "郑浩(CS003)" in wrong.output
+    assert "by an approved swap" in wrong.output
+    office.ok("handover", "open", "2026-11-24", "cs_office", "late", "--summary", "s", *checks("cs_office"),
+              "--sign", as_="CS003", now=t("2026-11-24", "12:45"))
+    bad_in = office.run("handover", "open", "2026-11-25", "cs_office", "late", "--summary", "s",
+                        "--incoming", "CS003", *checks("cs_office"), as_="CS002", now=t("2026-11-25", "12:45"))
+    assert bad_in.exit_code == 1 and "HOV-SWP-01" in bad_in.output and "李娜(CS001)" in bad_in.output
+
+
+def test_show_reads_in_chinese_and_json_carries_the_same(rostered):
+    open_late(rostered, "--note", "打印机缺纸", hygiene="地面有水渍")
+    text = rostered.ok("handover", "show", HID, now=t(DAY, "14:00")).output
+    data = show(rostered)
+    for value in (data["id"], data["status_zh"], data["type_zh"], data["outgoing_name"], data["incoming_name"],
+                  data["shift_summary"], data["notes"], data["signed_at"]):
+        assert value in text
+    assert "交班人: 李娜(CS001)" in text and "hygiene ×(地面有水渍)" in text and "领班审阅: 未审阅" in text
+    listed = json.loads(rostered.ok("handover", "list", "--date", DAY, "--format", "json").output)
+    assert listed == [{"id": HID, "type": "shift", "status": "signed", "outgoing": "CS001", "incoming": "CS002",
+                       "reviewed": False}]
+
+
+def test_status_section_lists_open_and_refused(rostered):
+    open_late(rostered)
+    rostered.ok("handover", "refuse", HID, "--ground", "record_unclear", as_="CS002", now=t(DAY, "12:55"))
+    out = rostered.ok("status", now=t(DAY, "13:00")).output
+    assert "== 交接班 (handovers) ==" in out and f"拒接待处理 1 份: {HID}" in out and f"今天交接班 1 份: {HID}" in out
+
+
+def test_bad_input_is_refused_without_writing(rostered):
+    before = rostered.commits()
+    bad = rostered.run("handover", "open", DAY, "cs_office", "late", "--summary", "s", "--check", "phones",
+                       as_="CS001", now=t(DAY, "12:45"))
+    assert bad.exit_code == 1 and "HOV-REC-07" in bad.output
+    nobody = rostered.run("handover", "open", DAY, "lobby", "late", as_="CS001", now=t(DAY, "12:45"))
+    assert nobody.exit_code == 1 and "HOV-SWP-01" in nobody.output
+    unknown = rostered.run("handover", "show", "2026-11-23-lobby-late")
+    assert unknown.exit_code == 2
+    assert rostered.commits() == before and rostered.status() == ""
+
+
+def test_values_the_models_reject_are_refusals_not_crashes(rostered, tmp_path):
+    open_late(rostered)
+    before = rostered.commits()
+    bad_to = rostered.run("handover", "refuse", HID, "--ground", "not_clean", "--to", "no such id!", as_="CS002",
+                          now=t(DAY, "12:55"))
+    assert bad_to.exit_code == 1 and "escalated_to" in bad_to.output
+    bad_staff = rostered.run("roster", "set", "2026-11-24", "--assign", "cs_office.early=a b", as_="S001",
+                             now=t(DAY, "12:55"))
+    assert bad_staff.exit_code == 1
+    draft = tmp_path / "bad.yaml"
+    draft.write_text("shifts: [unclosed\n", encoding="utf-8")
+    bad_yaml = rostered.run("roster", "new", "2026-12", "--file", str(draft), as_="S001", now=t(DAY, "12:55"))
+    assert bad_yaml.exit_code == 2 and "not readable YAML" in bad_yaml.output
+    assert rostered.commits() == before
+
+
+def test_STORE_HANDOVER_01_id_matches_date_post_shift(rostered):
+    open_late(rostered)
+    path = rostered.root / "records/handovers/2026/11" / f"{HID}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("shift: late", "shift: early"), encoding="utf-8")
+    out = rostered.run("validate", now=AFTER).output
+    assert "error STORE-HANDOVER-01" in out and "2026-11-23-cs_office-early" in out
+
+
+def test_HOV_SEC_03_urgent_matters_reported_to_both_managers(rostered):
+    base = ["handover", "open", DAY, "cs_office", "early", "--from-post", "control_room", "--summary",
+            "夜间水管爆裂", *checks("control_room"), "--urgent", "--reported-cs-manager", "06:40", "--sign"]
+    half = rostered.run(*base, as_="N001", now=t(DAY, "07:50"))
+    assert half.exit_code == 1 and "HOV-SEC-03" in half.output and "security manager" in half.output
+    rostered.ok(*base, "--reported-security-manager", "06:35", as_="N001", now=t(DAY, "07:50"))
+    data = show(rostered, "2026-11-23-cs_office-early")
+    assert data["urgent"] and data["reported_to_security_manager_at"] == "2026-11-23T06:35:00+08:00"
+    text = rostered.ok("handover", "show", "2026-11-23-cs_office-early", now=AFTER).output
+    assert "特殊/紧急情况: 已报客服部经理 2026-11-23T06:40:00+08:00" in text

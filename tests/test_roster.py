@@ -1,0 +1,59 @@
+"""Duty roster: ROLE-01, HOV-DUTY-01, HOV-DUTY-07, STORE-ROSTER-01, `csops roster show|set`."""
+
+from __future__ import annotations
+
+import json
+
+from tests.handover_support import add_roster, t
+
+
+def test_roster_new_and_show_in_chinese_and_json(office):
+    add_roster(office)
+    before = office.commits()
+    text = office.ok("roster", "show", "--month", "2026-11", now=t("2026-11-23", "09:00")).output
+    assert "排班表 2026-11" in text and "值班经理 周敏(L001)" in text and "cs_office.early=李娜(CS001)" in text
+    data = json.loads(office.ok("roster", "show", "--month", "2026-11", "--format", "json").output)
+    assert len(data["days"]) == 30 and data["approved_by"] == "S001"
+    assert office.commits() == before  # reading writes nothing
+
+
+def test_ROLE_01_roster_signed_by_cs_supervisor(office):
+    result = add_roster(office, as_="CS001", expect=1)
+    assert "ROLE-01" in result.output and "李娜(CS001)" in result.output
+    assert not (office.root / "records/rosters/2026-11.yaml").exists()
+
+
+def test_HOV_DUTY_01_duty_manager_every_day(office):
+    result = add_roster(office, skip_duty=14, expect=1)
+    assert "HOV-DUTY-01" in result.output and "2026-11-14" in result.output
+    add_roster(office)
+    bad = office.run("roster", "set", "2026-11-20", "--duty", "CS003", as_="S001", now=t("2026-11-19", "09:00"))
+    assert bad.exit_code == 1 and "HOV-DUTY-01" in bad.output and "not a duty manager" in bad.output
+
+
+def test_HOV_DUTY_07_middle_manager_on_holidays(office):
+    result = add_roster(office, month=10, expect=1)
+    assert "HOV-DUTY-07" in result.output and "2026-10-01" in result.output and "国庆节" in result.output
+    holiday = {d: "M001" for d in (1, 2, 3, 5, 6, 7)}
+    add_roster(office, month=10, holiday_duty=holiday)
+    assert office.ok("validate", now=t("2026-10-01", "07:30")).exit_code == 0
+
+
+def test_STORE_ROSTER_01_roster_uses_defined_shifts(office):
+    add_roster(office)
+    bad = office.run("roster", "set", "2026-11-20", "--assign", "cs_office.night=CS003", as_="S001",
+                     now=t("2026-11-19", "09:00"))
+    assert bad.exit_code == 1 and "STORE-ROSTER-01" in bad.output and "cs_office.night" in bad.output
+
+
+def test_roster_set_changes_the_day_by_commit(office):
+    add_roster(office)
+    before = office.commits()
+    office.ok("roster", "set", "2026-11-20", "--duty", "L002", "--assign", "cs_office.early=CS003",
+              "--leave", "CS001", as_="S001", now=t("2026-11-19", "09:00"))
+    assert office.commits() == before + 1
+    data = json.loads(office.ok("roster", "show", "--month", "2026-11", "--format", "json").output)
+    day = next(d for d in data["days"] if d["date"] == "2026-11-20")
+    assert day["duty_manager"] == "L002" and day["leave"] == ["CS001"]
+    assert {"post": "cs_office", "shift": "early", "staff": "CS003"}.items() <= next(
+        o for o in day["on"] if o["post"] == "cs_office" and o["shift"] == "early").items()
