@@ -160,3 +160,25 @@ def test_missing_policy_is_a_finding(office: Office) -> None:
     result = office.run("validate", now=NOW)
     assert result.exit_code == 2  # no records repository here any more: a usage error
     assert "policy.yaml" in result.output
+
+
+def test_CAL_01_warns_without_an_official_holiday_schedule_for_next_year(office: Office) -> None:
+    # holidays knows 2026's published schedule (with its 调休 days) but not 2027's.
+    code, items = findings(office)
+    cal = [f for f in items if f["rule"] == "CAL-01"]
+    assert code == 0 and cal and "2027" in str(cal[0]["message"]) and cal[0]["severity"] == "warning"
+    policy = office.root / "records" / "policy.yaml"
+    text = policy.read_text(encoding="utf-8").replace("  country: CN\n", "  country: CN\n  extra_workdays:\n    - 2027-02-07\n")
+    policy.write_text(text, encoding="utf-8")
+    code, items = findings(office)
+    assert [f for f in items if f["rule"] == "CAL-01"] == []
+
+
+def test_RPT_14_the_right_level_chairs_each_meeting(office: Office) -> None:
+    office.write(REL, GOOD.replace("type: weekly", "type: monthly"))  # chaired by the CS manager M001
+    code, items = findings(office)
+    rpt = [f for f in items if f["rule"] == "RPT-14"]
+    assert code == 0 and rpt and rpt[0]["line"] == 10 and "月度总结会" in str(rpt[0]["message"])
+    office.write(REL, GOOD.replace("type: weekly", "type: monthly").replace("chair: M001", "chair: D001"))
+    code, items = findings(office)
+    assert [f for f in items if f["rule"] == "RPT-14"] == []
