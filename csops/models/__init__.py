@@ -12,8 +12,9 @@ def kinds() -> dict[str, type[Record]]:
     """Kind name → model. Domain modules register here (one line each)."""
     from csops.models.policy import Policy
     from csops.models.staff import Staff
+    from csops.models.ticket import Ticket
 
-    models: list[type[Record]] = [Policy, Staff]
+    models: list[type[Record]] = [Policy, Staff, Ticket]
     return {model.KIND: model for model in models}
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from csops.models.common import Record
 
 #: Modules holding rules; each domain adds its module here.
-RULE_MODULES = ("csops.rules.store",)
+RULE_MODULES = ("csops.rules.store", "csops.rules.tickets")
 
 
 @dataclass(frozen=True)
