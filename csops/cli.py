@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "schemas": "csops.commands.schemas:schemas",
     "history": "csops.commands.history:history",
     "rules": "csops.commands.rules:rules",
+    "ticket": "csops.commands.ticket:ticket",
+    "sla": "csops.commands.sla:sla",
 }
 
 

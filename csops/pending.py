@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from csops.context import Context
 
 #: Providers, "module:function". Tickets and key loans add theirs.
-PROVIDERS: list[str] = []
+PROVIDERS: list[str] = [
+    "csops.sla:pending",
+]
 
 
 @dataclass(frozen=True)

@@ -152,11 +152,11 @@ def deadlines(ticket: Ticket, cal: BusinessCalendar) -> list[Deadline]:
             add("answer", "TKT-SLA-04", "明确答复(3天)",
                 _extend(cal, received + timedelta(days=sla.complaint.major_answer_days), spans, False), resolved)
         else:
-            due = working(sla.complaint.resolve_working_hours)
+            resolve_due = working(sla.complaint.resolve_working_hours)
             rule = "TKT-SLA-02" if severity is Severity.general else "TKT-SLA-03"
-            if severity is Severity.minor and ticket.customer_requested_by and due:
-                due = min(due, ticket.customer_requested_by)
-            add("resolve", rule, "处理结束(24工作小时)", due, resolved)
+            if severity is Severity.minor and ticket.customer_requested_by and resolve_due:
+                resolve_due = min(resolve_due, ticket.customer_requested_by)
+            add("resolve", rule, "处理结束(24工作小时)", resolve_due, resolved)
     elif ticket.type is TicketType.kesu:
         kesu = ticket.kesu
         start = (kesu.accepted_at if kesu and kesu.accepted_at else received)
@@ -206,3 +206,37 @@ def next_due(ticket: Ticket, cal: BusinessCalendar, now: datetime) -> Deadline |
     """The earliest deadline still open (pending or overdue)."""
     open_ = [d for d in deadlines(ticket, cal) if d.state(now) in ("pending", "overdue") and d.due]
     return min(open_, key=lambda d: d.due or now) if open_ else None
+
+
+#: Deadlines the first-contact owner answers for (TKT-FCR-02/08/10); the others fall on the holder.
+FIRST_OWNER_KEYS = ("forward", "report", "night_handover", "callback", "promised")
+
+
+def responsible(ticket: Ticket, deadline: Deadline) -> str | None:
+    if deadline.key.split("_")[0] in FIRST_OWNER_KEYS or deadline.key in FIRST_OWNER_KEYS:
+        return ticket.first_owner
+    return ticket.fold().owner
+
+
+def pending(ctx: Any, staff_id: str | None, at: datetime) -> list[Any]:
+    """Pending provider (csops.pending): open tickets owed by ``staff_id`` as of ``at``."""
+    from csops.pending import PendingItem
+
+    items = []
+    for ticket in ctx.of(Ticket):
+        if ticket.received_at > at:
+            continue
+        then = ticket.as_of(at)
+        state = then.fold()
+        if state.status.value == "closed":
+            continue
+        if staff_id is not None and staff_id not in (state.owner, ticket.first_owner):
+            continue
+        nd = next_due(then, ctx.calendar, at)
+        what = f"{nd.label}" if nd else state.status.label
+        items.append(PendingItem(
+            kind="ticket", record_id=ticket.id,
+            summary=f"{ticket.type.label} {ticket.id} {what}: {ticket.subject or (ticket.content or '')[:20]}",
+            owner=state.owner, due=nd.due if nd else None, overdue=bool(nd and nd.state(at) == "overdue"),
+        ))
+    return items

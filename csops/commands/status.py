@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 #: (title, lines, data). Each domain adds its section here.
 SECTIONS: list[str] = [
     "csops.commands.status:office_section",
+    "csops.commands.sla:status_section",
 ]
 
 

@@ -413,7 +413,7 @@ class Ticket(EventedRecord):
     fault: FaultInfo | None = None
     status: Status = Status.received
     owner: StaffId | None = Field(None, description="who holds the matter now (folded from events)")
-    events: list[TicketEvent] = Field(default_factory=list)  # type: ignore[assignment]
+    events: list[TicketEvent] = Field(default_factory=list)
 
     # -- fold -------------------------------------------------------------------------------
 

@@ -308,10 +308,10 @@ def corrective_action(t: Ticket, ctx: Context) -> Iterator[Problem]:
 @record_rule("TKT-NGT-01", "ticket", title="complaints at night are received by night duty", severity=Level.warning)
 @_ticket
 def night_receiver(t: Ticket, ctx: Context) -> Iterator[Problem]:
-    if t.type is T.complaint and t.events and is_night(ctx.calendar, t.received_at):
-        if not _has_role(ctx, t.events[0].by, Role.night_duty, Role.security, Role.duty_manager):
-            yield Problem("a complaint received at night should be taken by the night duty", ("first_owner",),
-                          "check the receiver; night duty is the security monitoring room (CFL-24)")
+    if (t.type is T.complaint and t.events and is_night(ctx.calendar, t.received_at)
+            and not _has_role(ctx, t.events[0].by, Role.night_duty, Role.security, Role.duty_manager)):
+        yield Problem("a complaint received at night should be taken by the night duty", ("first_owner",),
+                      "check the receiver; night duty is the security monitoring room (CFL-24)")
 
 
 @record_rule("TKT-NGT-03", "ticket", title="a major complaint at night is notified at once to managers",
@@ -374,11 +374,11 @@ def callback_signed(t: Ticket, ctx: Context) -> Iterator[Problem]:
                           "add --signature once the customer has signed")
     # An unsatisfied callback reopens the ticket; the next resolution must carry a new corrective action.
     reopened = False
-    for i, e in enumerate(t.events):
-        if isinstance(e, Callback) and e.satisfied is False:
+    for i, ev in enumerate(t.events):
+        if isinstance(ev, Callback) and ev.satisfied is False:
             reopened = True
-        elif isinstance(e, Resolve) and reopened:
-            if not e.corrective_action:
+        elif isinstance(ev, Resolve) and reopened:
+            if not ev.corrective_action:
                 yield Problem("after an unsatisfied callback, a new corrective action is required",
                               ("events", i, "corrective_action"), "resolve with --corrective-action '...'")
             reopened = False
