@@ -142,7 +142,9 @@ def deadlines(ticket: Ticket, cal: BusinessCalendar) -> list[Deadline]:
     major_matter = ticket.type is TicketType.complaint and severity is Severity.major
     if ticket.type is TicketType.complaint and severity is not None:
         if night and not major_matter:
-            add("night_handover", "TKT-NGT-02", "夜间受理次日移交", morning_after(cal, received), handled)
+            # "次日第一时间": the morning handover, plus the usual forwarding allowance of the severity.
+            due = morning_after(cal, received) + timedelta(minutes=sla.complaint.forward_min[severity.value])
+            add("night_handover", "TKT-NGT-02", "夜间受理次日移交", due, handled)
         elif not ticket.answered_at_intake:
             due = received + timedelta(minutes=sla.complaint.forward_min[severity.value])
             add("forward", FORWARD_RULE[severity], "转呈当事部门", due, handled)
