@@ -28,11 +28,16 @@ def _instant() -> Any:
     return INSTANT
 
 
+def interactive() -> bool:
+    """Whether a person is at a terminal to answer prompts."""
+    return sys.stdin.isatty()
+
+
 def need(value: Any, option: str, label: str) -> Any:
     """The option's value; prompted for on a terminal, a usage error otherwise."""
     if value not in (None, "", ()):
         return value
-    if sys.stdin.isatty():
+    if interactive():
         return click.prompt(f"{label} ({option})")
     raise click.UsageError(f"missing {option} ({label}); it is asked for only on a terminal")
 
@@ -189,7 +194,7 @@ def ticket_new(session: Session, type_: str | None, channel: str | None, custome
     kind = TicketType(need(type_, "--type", "类型 " + "|".join(t.value for t in TicketType)))
     channel = need(channel, "--channel", "渠道 phone|letter|visit|email|online|fax|on_site")
     customer = need(customer, "--customer", "客户姓名")
-    content = need(content, "--content", "内容")
+    content = need(content or symptom or symptoms, "--content", "内容")
     if kind is TicketType.complaint:
         severity = need(severity, "--severity", "严重程度 major|general|minor")
 
