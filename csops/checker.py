@@ -25,11 +25,22 @@ from csops.store import LoadedFile, read_tree
 from csops.yamlio import locate
 
 
-def _dotted(loc: Sequence[str | int]) -> str:
+def _dotted(loc: Sequence[str | int], data: Any = None) -> str:
+    """``events[0].chair`` from a Pydantic location, leaving out discriminated-union tags."""
     text = ""
+    node = data
     for part in loc:
+        if isinstance(part, str) and isinstance(node, dict) and part not in node and node.get("action") == part:
+            continue  # the union tag Pydantic inserts, not a key in the file
+        node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None  # type: ignore[index]
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or "(record)"
+
+
+def _has(node: Any, part: str | int) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(part, int) and 0 <= part < len(node)
 
 
 def _offset_hint(value: str, tz: str) -> str:
@@ -41,11 +52,32 @@ def _offset_hint(value: str, tz: str) -> str:
         return "write the time as 2026-11-23T09:12:00+08:00, with its UTC offset"
 
 
-def schema_problem(error: Any, policy_tz: str) -> Problem:
+_TYPE_HINTS = {
+    "int_parsing": "expected a whole number, e.g. 3",
+    "int_type": "expected a whole number, e.g. 3",
+    "float_parsing": "expected a number, e.g. 0.95",
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "string_type": "expected text (quote it if it looks like a number or a date)",
+    "date_parsing": "expected a date like 2026-11-23",
+    "date_from_datetime_parsing": "expected a date like 2026-11-23",
+    "datetime_parsing": "expected a time like 2026-11-23T09:12:00+08:00",
+    "time_parsing": "expected a time of day like 08:30",
+    "list_type": "expected a list: one item per line, each starting with '- '",
+    "dict_type": "expected a mapping: one `key: value` per line",
+    "model_type": "expected a mapping: one `key: value` per line",
+    "too_short": "add at least one item",
+    "string_too_short": "write a value; it must not be empty",
+    "string_pattern_mismatch": "the value does not have the expected form; see the schema in schemas/",
+    "greater_than_equal": "the number is too small",
+}
+
+
+def schema_problem(error: Any, policy_tz: str, data: Any = None) -> Problem:
     """Map one Pydantic error to a Problem with a store rule id and a fix hint."""
     loc = tuple(error.get("loc", ()))
     kind, msg, given = error.get("type", ""), error.get("msg", ""), error.get("input")
-    field = _dotted([p for p in loc if not (isinstance(p, str) and "[" in p)])
+    field = _dotted([p for p in loc if not (isinstance(p, str) and "[" in p)], data)
     last = next((p for p in reversed(loc) if isinstance(p, str)), field)
     if kind == "missing":
         return Problem(f"missing required field `{field}`", loc, f"add `{last}: ...`", rule="STORE-SCHEMA-03")
@@ -73,7 +105,7 @@ def schema_problem(error: Any, policy_tz: str) -> Problem:
                 f"write `{ident}` (shown as {given} in forms and reports)", rule="STORE-ENUM-01",
             )
     expected = error.get("ctx", {}).get("expected") or error.get("ctx", {}).get("expected_tags")
-    hint = f"expected {expected}" if expected else "see the record's schema in schemas/"
+    hint = f"expected {expected}" if expected else _TYPE_HINTS.get(kind, "see the record's schema in schemas/")
     return Problem(f"`{field}`: {msg} (got {given!r})", loc, hint, rule="STORE-SCHEMA-01")
 
 
@@ -82,7 +114,7 @@ def validate_data(model: type[Record], loaded: LoadedFile, context: dict[str, An
         return model.model_validate(loaded.data, context=context)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            _add(loaded, schema_problem(error, tz))
+            _add(loaded, schema_problem(error, tz, loaded.data))
         return None
 
 
@@ -153,7 +185,8 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
     return result, ctx
 
 
-def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str] | None = None) -> Result:
-    files = read_tree(root, from_index=from_index)
+def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str] | None = None,
+          use_cache: bool = True) -> Result:
+    files = read_tree(root, from_index=from_index, use_cache=use_cache)
     result, _ = run_checks(files, now, root, only)
     return result

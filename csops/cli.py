@@ -30,6 +30,9 @@ COMMANDS: dict[str, str] = {
     "schemas": "csops.commands.schemas:schemas",
     "history": "csops.commands.history:history",
     "rules": "csops.commands.rules:rules",
+    "meeting": "csops.commands.meeting:meeting",
+    "audit": "csops.commands.audit:audit",
+    "review": "csops.commands.review:review",
     "ticket": "csops.commands.ticket:ticket",
     "sla": "csops.commands.sla:sla",
 }

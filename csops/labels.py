@@ -8,10 +8,10 @@ to use instead.
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any
+from enum import Enum, StrEnum
 
-class LabeledEnum(str, Enum):
+
+class LabeledEnum(StrEnum):
     label: str
 
     def __new__(cls, value: str, label: str = "") -> LabeledEnum:
@@ -52,6 +52,7 @@ WORDS: dict[str, str] = {
     "key": "钥匙",
     "key_loan": "钥匙借用",
     "staff": "员工",
+    "meeting": "会议纪要",
     "policy": "制度参数",
     "open": "未结",
     "closed": "已结",

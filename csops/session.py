@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ import click
 from pydantic import ValidationError
 
 from csops import git
-from csops.checker import run_checks, schema_problem
+from csops.checker import build_context, schema_problem
 from csops.context import Context
 from csops.findings import Severity
 from csops.models.common import Record
@@ -117,15 +117,15 @@ class Session:
     def now(self) -> datetime:
         if self.now_option is not None:
             return self.now_option
-        return datetime.now(timezone.utc).astimezone(ZoneInfo(self.context.policy.timezone))
+        clock = datetime.now(UTC).replace(microsecond=0)
+        return clock.astimezone(ZoneInfo(self.context.policy.timezone))
 
     @cached_property
     def context(self) -> Context:
-        files = read_tree(self.root)
-        # Rules that need "now" get the injected value; without one, the clock is read once here.
-        now = self.now_option or datetime.now(timezone.utc)
-        _, ctx = run_checks(files, now, self.root)
-        return ctx
+        # Validated records only: a command runs the rules on what it changes (check_change), not on
+        # the whole tree. Rules that need "now" get the injected value, else the clock read once here.
+        now = self.now_option or datetime.now(UTC).replace(microsecond=0)
+        return build_context(read_tree(self.root), now, self.root)
 
     def load(self) -> Context:
         return self.context
@@ -186,7 +186,7 @@ class Session:
             try:
                 final.append(type(new).model_validate(data, context={"staff": staff_ids, "ids": ids}))
             except ValidationError as exc:
-                problems += [schema_problem(e, ctx.policy.timezone) for e in exc.errors(include_url=False)]
+                problems += [schema_problem(e, ctx.policy.timezone, data) for e in exc.errors(include_url=False)]
         if problems:
             raise Refused(problems)
         before = {_key(p) for old, _ in pairs if old is not None for p in check_record(old, ctx)}

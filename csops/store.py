@@ -7,6 +7,8 @@ file has on the way in (bytes, emptiness, conflict markers, YAML syntax) becomes
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ from csops.models.common import ID_RE, STATION_RE
 from csops.yamlio import YamlSyntaxError, load_fast
 
 RECORDS = "records"
+CACHE_DIR = ".csops-cache"
 SCHEMA_HEADER = "# yaml-language-server: $schema="
 _CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7})(\s|$)", re.MULTILINE)
 
@@ -87,7 +90,59 @@ def list_index(root: Path) -> dict[str, bytes]:
     return files
 
 
-def read_file(rel: str, raw: bytes) -> LoadedFile:
+class ParseCache:
+    """Parsed YAML by content digest, kept in ``.csops-cache/`` (git-ignored).
+
+    Keyed by the file's bytes, csops's version and ruamel's, so an entry can never be stale; an
+    unreadable or foreign cache file is treated as empty. Only entries used by the last run are kept.
+    """
+
+    NAME = "parsed.marshal"
+
+    def __init__(self, root: Path | None) -> None:
+        import ruamel.yaml
+
+        from csops import __version__
+
+        self.path = root / CACHE_DIR / self.NAME if root is not None else None
+        self.tag = f"csops {__version__} ruamel {ruamel.yaml.__version__} v1"
+        self.entries: dict[bytes, Any] = {}
+        self.used: dict[bytes, Any] = {}
+        self.dirty = False
+        if self.path is not None:
+            try:
+                tag, entries = marshal.loads(self.path.read_bytes())
+                if tag == self.tag and isinstance(entries, dict):
+                    self.entries = entries
+            except (OSError, EOFError, ValueError, TypeError):
+                self.entries = {}
+
+    @staticmethod
+    def digest(raw: bytes) -> bytes:
+        return hashlib.blake2b(raw, digest_size=16).digest()
+
+    def get(self, key: bytes) -> Any:
+        data = self.entries.get(key)
+        if data is not None:
+            self.used[key] = data
+        return data
+
+    def put(self, key: bytes, data: Any) -> None:
+        self.used[key] = data
+        self.dirty = True
+
+    def save(self) -> None:
+        if self.path is None or (not self.dirty and len(self.used) == len(self.entries)):
+            return
+        try:
+            from csops.yamlio import atomic_write
+
+            atomic_write(self.path, marshal.dumps((self.tag, self.used)))
+        except (OSError, ValueError):
+            pass  # a cache that cannot be written is only slower
+
+
+def read_file(rel: str, raw: bytes, cache: ParseCache | None = None) -> LoadedFile:
     loaded = LoadedFile(rel=rel, kind=kind_for_relpath(rel[len(RECORDS) + 1 :]))
     try:
         text = raw.decode("utf-8")
@@ -115,8 +170,10 @@ def read_file(rel: str, raw: bytes) -> LoadedFile:
             hint="resolve the merge: keep both sides' events in time order, then remove the <<<<<<< ======= >>>>>>> lines",
         )
         return loaded
+    key = ParseCache.digest(raw) if cache is not None else b""
+    cached = cache.get(key) if cache is not None else None
     try:
-        data = load_fast(text)
+        data = cached if cached is not None else load_fast(text)
     except YamlSyntaxError as exc:
         loaded.finding("STORE-YAML-01", f"malformed YAML: {exc}", line=exc.line, col=exc.col,
                        hint="fix the YAML syntax at this position (indentation, a missing ':' or an unclosed quote)")
@@ -126,6 +183,8 @@ def read_file(rel: str, raw: bytes) -> LoadedFile:
                        hint="start the file with `id: ...` and one field per line")
         return loaded
     loaded.data = data
+    if cache is not None and cached is None:
+        cache.put(key, data)
     if loaded.kind is None:
         loaded.finding(
             "STORE-PATH-02", "file is not in a known record folder",
@@ -134,9 +193,13 @@ def read_file(rel: str, raw: bytes) -> LoadedFile:
     return loaded
 
 
-def read_tree(root: Path, *, from_index: bool = False) -> list[LoadedFile]:
+def read_tree(root: Path, *, from_index: bool = False, use_cache: bool = True) -> list[LoadedFile]:
     files = list_index(root) if from_index else list_worktree(root)
-    return [read_file(rel, raw) for rel, raw in files.items()]
+    cache = ParseCache(root) if use_cache else None
+    loaded = [read_file(rel, raw, cache) for rel, raw in files.items()]
+    if cache is not None:
+        cache.save()
+    return loaded
 
 
 class IdError(ValueError):

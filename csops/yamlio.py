@@ -10,6 +10,7 @@ written time is never quoted.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
@@ -20,7 +21,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.nodes import ScalarNode, SequenceNode
+from ruamel.yaml.resolver import BaseResolver, VersionedResolver, implicit_resolvers
+from ruamel.yaml.tag import Tag
 
 
 class _NoTimestampResolver(VersionedResolver):
@@ -30,9 +33,54 @@ class _NoTimestampResolver(VersionedResolver):
         super().add_version_implicit_resolver(version, tag, regexp, first)
 
 
+class _FastResolver(BaseResolver):
+    """YAML 1.2 implicit types without timestamps, resolved from a table built once.
+
+    ruamel's resolvers look the YAML version up per scalar and concatenate resolver lists on every
+    call; on bulk loads that was about a third of the time.
+    """
+
+    _by_first: dict[str | None, tuple[tuple[Tag, Any], ...]] = {}
+    _fallback: tuple[tuple[Tag, Any], ...] = ()
+
+    def __init__(self, version: Any = None, loader: Any = None, loadumper: Any = None) -> None:
+        super().__init__(loadumper if loadumper is not None else loader)
+
+    @classmethod
+    def _build(cls) -> None:
+        table: dict[str | None, list[tuple[Tag, Any]]] = {}
+        for versions, tag, regexp, first in implicit_resolvers:
+            if (1, 2) not in versions or str(tag).endswith(":timestamp"):
+                continue
+            starts: list[str | None] = list(first) if first else [None]
+            for ch in starts:
+                table.setdefault(ch, []).append((Tag(suffix=tag), regexp))
+        fallback = tuple(table.pop(None, []))
+        cls._fallback = fallback
+        cls._by_first = {ch: tuple(items) + fallback for ch, items in table.items()}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self._by_first.get(value[:1], self._fallback):
+                    if regexp.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        if kind is SequenceNode:
+            return self.DEFAULT_SEQUENCE_TAG
+        return self.DEFAULT_MAPPING_TAG
+
+    @property
+    def processing_version(self) -> Any:
+        return (1, 2)
+
+
+_FastResolver._build()
+
+
 def _fast() -> YAML:
     yaml = YAML(typ="safe", pure=False)
-    yaml.Resolver = _NoTimestampResolver
+    yaml.Resolver = _FastResolver
     return yaml
 
 
@@ -151,10 +199,8 @@ def atomic_write(path: Path, content: str | bytes) -> None:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     try:
         dir_fd = os.open(path.parent, os.O_RDONLY)

@@ -65,16 +65,16 @@ def staff_add(session: Session, staff_id: str, name: str, department: str, roles
     """
     from pydantic import ValidationError
 
+    from csops.checker import schema_problem
     from csops.models.staff import Staff
     from csops.session import Refused
-    from csops.checker import schema_problem
 
     ctx = session.load()
     if staff_id in ctx.staff:
         raise click.UsageError(f"{staff_id} is already in the roster: {ctx.staff[staff_id].display}")
     try:
-        person = Staff(id=staff_id, name=name, department=department, roles=list(roles),  # type: ignore[arg-type]
-                       level=level, git_emails=list(emails), phone=phone)  # type: ignore[arg-type]
+        person = Staff(id=staff_id, name=name, department=department, roles=list(roles),
+                       level=level, git_emails=list(emails), phone=phone)
     except ValidationError as exc:
         raise Refused([schema_problem(e, ctx.policy.timezone) for e in exc.errors(include_url=False)]) from exc
     # The first person added to an empty roster signs for themself (bootstrapping a new office).

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +43,7 @@ def validate(session: Session, paths: tuple[Path, ...], staged: bool) -> None:
                 only.add(absolute.relative_to(root).as_posix())
             except ValueError as exc:
                 raise click.BadParameter(f"{p} is outside the records repository {root}") from exc
-    result = check(root, session.now_option or datetime.now(timezone.utc), from_index=staged, only=only)
+    result = check(root, session.now_option or datetime.now(UTC), from_index=staged, only=only)
     (report_json if session.json else report_text)(result, sys.stdout)
     sys.exit(result.exit_code)
 

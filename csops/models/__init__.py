@@ -10,11 +10,12 @@ from csops.models.common import Record
 @cache
 def kinds() -> dict[str, type[Record]]:
     """Kind name → model. Domain modules register here (one line each)."""
+    from csops.models.meeting import Meeting
     from csops.models.policy import Policy
     from csops.models.staff import Staff
     from csops.models.ticket import Ticket
 
-    models: list[type[Record]] = [Policy, Staff, Ticket]
+    models: list[type[Record]] = [Policy, Staff, Meeting, Ticket]
     return {model.KIND: model for model in models}
 
 
@@ -24,6 +25,6 @@ def kind_for_relpath(rel: str) -> str | None:
         return "policy"
     folder = rel.split("/", 1)[0]
     for name, model in kinds().items():
-        if model.FOLDER and model.FOLDER == folder:
+        if model.FOLDER and folder == model.FOLDER:
             return name
     return None

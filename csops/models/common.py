@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
@@ -185,9 +185,14 @@ class Event(Model):
 
 
 class EventedRecord(Record):
-    """A record whose state is the fold of its append-only ``events`` list."""
+    """A record whose state is the fold of its append-only ``events`` list.
 
-    events: list[Any] = Field(default_factory=list)
+    Subclasses declare ``events`` themselves (a discriminated union of their Event subclasses), after
+    their summary fields, so that files read summary first and history last.
+    """
+
+    if TYPE_CHECKING:
+        events: list[Any]
 
     def event_times(self) -> list[datetime]:
         return [e.at for e in self.events]

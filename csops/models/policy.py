@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, TypeVar
 
 from pydantic import Field, field_validator
 
@@ -32,6 +32,11 @@ def parse_window(text: str) -> tuple[time, time]:
 
 
 _WORKDAY = ["08:00-12:00", "13:30-18:00"]
+T = TypeVar("T")
+
+
+def _by_severity(major: T, general: T, minor: T) -> dict[Severity3, T]:
+    return {"major": major, "general": general, "minor": minor}
 
 
 class BusinessHours(Model):
@@ -75,7 +80,7 @@ class CalendarPolicy(Model):
 
 class ComplaintSla(Model):
     forward_min: dict[Severity3, int] = Field(
-        default_factory=lambda: {"major": 10, "general": 20, "minor": 30},
+        default_factory=lambda: _by_severity(10, 20, 30),
         description="TKT-SLA-01/02/03: forward to the responsible department within N minutes",
     )
     report_major_min: int = Field(60, description="TKT-SLA-01: report a major complaint within 1 hour")
@@ -91,11 +96,7 @@ class CallbackPolicy(Model):
     repair_target: float = Field(1.0, description="KPI-01")
     internal_repair_target: float = Field(0.7, description="KPI-02")
     complaint_roles: dict[Severity3, list[Role]] = Field(
-        default_factory=lambda: {
-            "major": [Role.cs_manager, Role.project_manager],
-            "general": [Role.cs_manager],
-            "minor": [Role.cs_manager],
-        },
+        default_factory=lambda: _by_severity([Role.cs_manager, Role.project_manager], [Role.cs_manager], [Role.cs_manager]),
         description="TKT-CB-01, CFL-06: who calls back, by severity",
     )
     allow_delegate: bool = Field(True, description="CFL-06: the CS supervisor may call back for the manager")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from csops.findings import Severity
 
@@ -21,7 +21,11 @@ if TYPE_CHECKING:
     from csops.models.common import Record
 
 #: Modules holding rules; each domain adds its module here.
-RULE_MODULES = ("csops.rules.store", "csops.rules.tickets")
+RULE_MODULES = (
+    "csops.rules.store",
+    "csops.rules.meetings",
+    "csops.rules.tickets",
+)
 
 
 @dataclass(frozen=True)
@@ -35,8 +39,9 @@ class Problem:
     target: Any = None
 
 
-RecordFn = Callable[["Record", "Context"], Iterable[Problem]]
-TreeFn = Callable[["Context"], Iterable[Problem]]
+# Rules are typed to their own record model (Ticket, Meeting, ...), so the decorators are generic.
+RecordFn = TypeVar("RecordFn", bound=Callable[..., Iterable[Problem]])
+TreeFn = TypeVar("TreeFn", bound=Callable[..., Iterable[Problem]])
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import click
+
+from csops.commands import at_option, format_option
+
+if TYPE_CHECKING:
+    from csops.models.meeting import Meeting
+    from csops.session import Session
+
+
+def _meeting(session: Session, meeting_id: str) -> Meeting:
+    from csops.models.meeting import Meeting
+
+    record = session.load().get("meeting", meeting_id)
+    if not isinstance(record, Meeting):
+        raise click.UsageError(f"no meeting {meeting_id} (csops meeting list)")
+    return record
+
+
+@click.group()
+def meeting() -> None:
+    """Meeting minutes (会议纪要): decisions with an owner and a deadline.
+
+    \b
+    Example:
+      csops meeting new --type weekly --chair M001 --content "本周投诉回访情况"
+      csops meeting decide MT-2611-A001 --text "补齐回访记录" --owner S001 --due 2026-11-27T18:00:00+08:00
+    """
+
+
+@meeting.command("new")
+@click.option("--type", "mtype", required=True, type=click.Choice(["weekly", "monthly", "quarterly", "other"]),
+              help="weekly 周会, monthly 月度总结会, quarterly 季度战略会, other.")
+@click.option("--chair", required=True, metavar="工号", help="Who chaired it.")
+@click.option("--attendee", "attendees", multiple=True, metavar="工号", help="Attendee (repeatable).")
+@click.option("--content", required=True, help="What was discussed (会议内容).")
+@at_option
+@click.pass_obj
+def meeting_new(session: Session, mtype: str, chair: str, attendees: tuple[str, ...], content: str,
+                at: datetime | None) -> None:
+    """Record a meeting held (one new record, one commit).
+
+    \b
+    Example:
+      csops --as M001 meeting new --type weekly --chair M001 --attendee S001 --content "本周工作总结"
+    """
+    from csops.models.meeting import Held, Meeting, MeetingType
+
+    when = at or session.now
+    actor = session.actor()
+    record = Meeting(id=session.new_id(Meeting, when), events=[
+        Held(at=when, by=actor.id, type=MeetingType(mtype), chair=chair, attendees=list(attendees), content=content)
+    ])
+    saved = session.save([(None, record)], action="meeting.new",
+                         summary=f"会议纪要 {record.id}: {MeetingType(mtype).label}")
+    click.echo(f"已记录会议 (recorded): {saved[0].id}")
+
+
+@meeting.command("decide")
+@click.argument("meeting_id")
+@click.option("--text", required=True, help="The decision (决议).")
+@click.option("--owner", required=True, metavar="工号", help="Who is responsible (责任人).")
+@click.option("--due", required=True, type=click.STRING, help="Deadline with UTC offset (完成时限).")
+@at_option
+@click.pass_obj
+def meeting_decide(session: Session, meeting_id: str, text: str, owner: str, due: str, at: datetime | None) -> None:
+    """Add a decision with its owner and deadline (RPT-13).
+
+    \b
+    Example:
+      csops meeting decide MT-2611-A001 --text "补齐回访记录" --owner S001 --due 2026-11-27T18:00:00+08:00
+    """
+    from csops.cli import INSTANT
+    from csops.models.meeting import Decided
+
+    old = _meeting(session, meeting_id)
+    due_at = INSTANT.convert(due, None, click.get_current_context())
+    event = Decided(at=at or session.now, by=session.actor().id, text=text, owner=owner, due=due_at)
+    new = old.model_copy(update={"events": [*old.events, event]})
+    session.save([(old, new)], action="meeting.decide", summary=f"会议纪要 {old.id} 新增决议: {text}")
+    click.echo(f"已记录决议 (decision {len(old.decisions()) + 1}): {text}")
+
+
+@meeting.command("done")
+@click.argument("meeting_id")
+@click.argument("number", type=int)
+@at_option
+@click.pass_obj
+def meeting_done(session: Session, meeting_id: str, number: int, at: datetime | None) -> None:
+    """Mark decision NUMBER of a meeting done.
+
+    \b
+    Example:
+      csops meeting done MT-2611-A001 1
+    """
+    from csops.models.meeting import Done
+
+    old = _meeting(session, meeting_id)
+    new = old.model_copy(update={"events": [*old.events, Done(at=at or session.now, by=session.actor().id, decision=number)]})
+    session.save([(old, new)], action="meeting.done", summary=f"会议纪要 {old.id} 决议 {number} 已完成")
+    click.echo(f"决议 {number} 已完成 (done)")
+
+
+@meeting.command("show")
+@click.argument("meeting_id")
+@format_option
+@click.pass_obj
+def meeting_show(session: Session, meeting_id: str) -> None:
+    """Show a meeting and its decisions with their deadlines.
+
+    \b
+    Example:
+      csops meeting show MT-2611-A001 --format json
+    """
+    record = _meeting(session, meeting_id)
+    ctx = session.load()
+    held = record.held
+    rows: list[dict[str, str | int | None]] = [{
+        "number": d.number, "text": d.text, "owner": d.owner, "owner_name": ctx.name(d.owner),
+        "due": d.due.isoformat(), "done_at": d.done_at.isoformat() if d.done_at else None,
+        "state": "done" if d.done_at and d.done_at <= d.due else ("late" if (d.done_at or ctx.now) > d.due else "open"),
+    } for d in record.decisions()]
+    if session.json:
+        session.emit_json({"id": record.id, "type": held.type.value if held else None,
+                           "chair": held.chair if held else None, "content": held.content if held else None,
+                           "decisions": rows})
+        return
+    state_zh = {"done": "按时完成", "late": "超时", "open": "进行中"}
+    if held:
+        click.echo(f"{record.id} {held.type.label} {held.at:%Y-%m-%d %H:%M} 主持: {ctx.name(held.chair)}")
+        click.echo(f"  内容: {held.content}")
+    for row in rows:
+        click.echo(f"  决议{row['number']}: {row['text']}  责任人 {row['owner_name']}  时限 {str(row['due'])[:16]}  {state_zh[str(row['state'])]}")
+
+
+@meeting.command("list")
+@format_option
+@click.pass_obj
+def meeting_list(session: Session) -> None:
+    """List meetings with their open decisions.
+
+    \b
+    Example:
+      csops meeting list
+    """
+    from csops.models.meeting import Meeting
+
+    ctx = session.load()
+    meetings = sorted(ctx.of(Meeting), key=lambda m: m.events[0].at)
+    rows = [{"id": m.id, "type": m.held.type.value if m.held else None, "at": m.events[0].at.isoformat(),
+             "open_decisions": m.open_decisions} for m in meetings]
+    if session.json:
+        session.emit_json(rows)
+        return
+    for m in meetings:
+        label = m.held.type.label if m.held else ""
+        click.echo(f"{m.id}  {m.events[0].at:%Y-%m-%d}  {label}  未完成决议 {m.open_decisions}")

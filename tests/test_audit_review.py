@@ -1,0 +1,91 @@
+"""Git history as the audit trail (csops audit) and the reviewer's view of a branch (csops review)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.fixtures import Office
+
+NOW = "2026-11-20T10:00:00+08:00"
+LATER = "2026-11-20T11:00:00+08:00"
+MT = "records/meetings/2026/11/MT-2611-A001.yaml"
+
+
+def meeting_with_decision(office: Office) -> None:
+    office.ok("meeting", "new", "--type", "weekly", "--chair", "M001", "--content", "本周工作总结", as_="M001", now=NOW)
+    office.ok("meeting", "decide", "MT-2611-A001", "--text", "补齐回访", "--owner", "CS001",
+              "--due", "2026-11-27T18:00:00+08:00", as_="M001", now=LATER)
+
+
+def audit_rules(office: Office, *args: str) -> tuple[int, set[str]]:
+    result = office.run("audit", *args, "--format", "json")
+    payload = json.loads(result.output.split("\n", 1)[-1] if not result.output.startswith("{") else result.output)
+    return result.exit_code, {f["rule"] for f in payload["findings"]}
+
+
+def test_history_made_through_csops_is_clean(office: Office) -> None:
+    meeting_with_decision(office)
+    code, rules = audit_rules(office)
+    assert code == 0 and not {r for r in rules if r.startswith("AUDIT-0") and r != "AUDIT-04"}
+
+
+def test_deleted_record_is_found(office: Office) -> None:
+    meeting_with_decision(office)
+    office.git("rm", "-q", MT)
+    office.git("commit", "-qm", "tidy up")
+    code, rules = audit_rules(office)
+    assert code == 1 and "AUDIT-01" in rules
+
+
+def test_rewritten_events_are_found(office: Office) -> None:
+    meeting_with_decision(office)
+    path = office.root / MT
+    path.write_text(path.read_text(encoding="utf-8").replace("补齐回访", "已取消"), encoding="utf-8")
+    office.git("commit", "-qam", "fix wording")
+    code, rules = audit_rules(office)
+    assert code == 1
+    assert {"AUDIT-02", "AUDIT-04"} <= rules
+
+
+def test_author_must_be_the_acting_staff_member(office: Office) -> None:
+    meeting_with_decision(office)
+    path = office.root / MT
+    path.write_text(path.read_text(encoding="utf-8").replace("open_decisions: 1", "open_decisions: 0")
+                    + "  - at: 2026-11-20T12:00:00+08:00\n    by: M001\n    action: done\n    decision: 1\n",
+                    encoding="utf-8")
+    office.git("commit", "-qam", "done\n\nCsops-Action: meeting.done\nCsops-Actor: M001")
+    code, rules = audit_rules(office)
+    assert code == 1 and "AUDIT-03" in rules
+
+
+def test_event_dated_after_its_commit_is_found(office: Office) -> None:
+    meeting_with_decision(office)
+    path = office.root / MT
+    path.write_text(path.read_text(encoding="utf-8").replace("open_decisions: 1", "open_decisions: 0")
+                    + "  - at: 2099-01-01T12:00:00+08:00\n    by: M001\n    action: done\n    decision: 1\n",
+                    encoding="utf-8")
+    office.git("commit", "-qam", "done early")
+    code, rules = audit_rules(office)
+    assert code == 1 and "AUDIT-05" in rules
+
+
+def test_review_summarises_a_branch_in_business_words(office: Office) -> None:
+    office.git("checkout", "-qb", "feature")
+    meeting_with_decision(office)
+    result = office.run("review", "main..feature", now=LATER)
+    assert result.exit_code == 0, result.output
+    assert "[新建] meeting MT-2611-A001" in result.output or "[新建] 会议纪要 MT-2611-A001" in result.output
+    assert "会议纪要 MT-2611-A001 新增决议: 补齐回访" in result.output
+    assert "可以合并" in result.output
+
+
+def test_review_flags_a_branch_with_problems(office: Office) -> None:
+    office.git("checkout", "-qb", "feature")
+    meeting_with_decision(office)
+    path = office.root / MT
+    path.write_text(path.read_text(encoding="utf-8").replace("type: weekly", "type: 周会"), encoding="utf-8")
+    office.git("commit", "-qam", "hand edit")
+    result = office.run("review", "main..feature", "--format", "json", now=LATER)
+    payload = json.loads(result.output)
+    assert result.exit_code == 1 and payload["ok"] is False
+    assert {"STORE-ENUM-01", "AUDIT-04"} <= {f["rule"] for f in payload["findings"]}

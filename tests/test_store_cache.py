@@ -1,0 +1,35 @@
+"""The parse cache never changes what validate sees: keyed by content, an unreadable cache is empty."""
+
+from __future__ import annotations
+
+from csops.store import CACHE_DIR, ParseCache, read_tree
+from tests.fixtures import Office
+
+REL = "records/staff/CS099.yaml"
+GOOD = "schema_version: 1\nid: CS099\nname: 测试\ndepartment: cs\nroles: [agent]\n"
+
+
+def test_cache_is_keyed_by_content(office: Office) -> None:
+    office.write(REL, GOOD)
+    first = {f.rel: f.data for f in read_tree(office.root)}
+    assert (office.root / CACHE_DIR / ParseCache.NAME).is_file()
+    office.write(REL, GOOD.replace("测试", "测试二"))
+    second = {f.rel: f.data for f in read_tree(office.root)}
+    assert first[REL]["name"] == "测试"
+    assert second[REL]["name"] == "测试二"
+
+
+def test_corrupt_cache_is_treated_as_empty(office: Office) -> None:
+    office.write(REL, GOOD)
+    read_tree(office.root)
+    (office.root / CACHE_DIR / ParseCache.NAME).write_bytes(b"\x00garbage")
+    files = {f.rel: f for f in read_tree(office.root)}
+    assert files[REL].data["id"] == "CS099"
+    assert files[REL].findings == []
+
+
+def test_broken_files_are_never_cached(office: Office) -> None:
+    office.write(REL, "id: [")
+    read_tree(office.root)
+    files = {f.rel: f for f in read_tree(office.root)}
+    assert [f.rule for f in files[REL].findings] == ["STORE-YAML-01"]
