@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from csops.calendar import BusinessCalendar
+from csops.models.policy import Severity3
 from csops.models.ticket import Severity, Ticket, TicketType
 
 FORWARD_RULE = {Severity.major: "TKT-SLA-01", Severity.general: "TKT-SLA-02", Severity.minor: "TKT-SLA-03"}
@@ -53,6 +54,11 @@ class Deadline:
             "done_at": self.done_at.isoformat() if self.done_at else None,
             "state": state, "state_label": STATE_LABELS[state], "remaining_min": remaining,
         }
+
+
+def severity_key(severity: Severity) -> Severity3:
+    """The policy's per-severity tables are keyed by the identifier."""
+    return cast(Severity3, severity.value)
 
 
 def is_night(cal: BusinessCalendar, instant: datetime) -> bool:
@@ -143,10 +149,10 @@ def deadlines(ticket: Ticket, cal: BusinessCalendar) -> list[Deadline]:
     if ticket.type is TicketType.complaint and severity is not None:
         if night and not major_matter:
             # "次日第一时间": the morning handover, plus the usual forwarding allowance of the severity.
-            due = morning_after(cal, received) + timedelta(minutes=sla.complaint.forward_min[severity.value])
+            due = morning_after(cal, received) + timedelta(minutes=sla.complaint.forward_min[severity_key(severity)])
             add("night_handover", "TKT-NGT-02", "夜间受理次日移交", due, handled)
         elif not ticket.answered_at_intake:
-            due = received + timedelta(minutes=sla.complaint.forward_min[severity.value])
+            due = received + timedelta(minutes=sla.complaint.forward_min[severity_key(severity)])
             add("forward", FORWARD_RULE[severity], "转呈当事部门", due, handled)
         if major_matter:
             add("report", "TKT-SLA-01", "上报管理层",

@@ -656,7 +656,7 @@ def ticket_list(session: Session, status: str | None, type_: str | None, owner: 
         session.emit_json(rows)
         return
     for r in rows:
-        due = f"  下一时限 {r['next_due_label']} {_fmt(r['next_due'], ctx)}" if r["next_due"] else ""
+        due = f"  下一时限 {r['next_due_label']} {_fmt(str(r['next_due']), ctx)}" if r["next_due"] else ""
         flag = " [已超时]" if r["overdue"] else ""
         click.echo(f"{r['id']}  {r['type_label']:<4} {r['status_label']:<6} {r['owner_name']:<10} {r['subject']}{due}{flag}")
     click.echo(f"共 {len(rows)} 张工单")

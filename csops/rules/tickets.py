@@ -29,7 +29,7 @@ from csops.models.ticket import (
     Validity,
 )
 from csops.rules import Problem, record_rule, tree_rule
-from csops.sla import STATE_LABELS, deadlines, is_night
+from csops.sla import STATE_LABELS, deadlines, is_night, severity_key
 
 T = TicketType
 
@@ -348,7 +348,7 @@ def callback_role(t: Ticket, ctx: Context) -> Iterator[Problem]:
     if t.type is not T.complaint:
         return
     severity = t.fold().severity or Severity.general
-    roles = ctx.policy.sla.callback.complaint_roles[severity.value]
+    roles = ctx.policy.sla.callback.complaint_roles[severity_key(severity)]
     allowed = set(roles) | ({Role.cs_supervisor} if ctx.policy.sla.callback.allow_delegate else set())
     for i, e in _callbacks(t):
         if not _has_role(ctx, e.by, *allowed):
