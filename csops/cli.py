@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "review": "csops.commands.review:review",
     "ticket": "csops.commands.ticket:ticket",
     "sla": "csops.commands.sla:sla",
+    "kpi": "csops.commands.sla:kpi",
 }
 
 

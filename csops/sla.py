@@ -248,3 +248,65 @@ def pending(ctx: Any, staff_id: str | None, at: datetime) -> list[Any]:
             owner=state.owner, due=nd.due if nd else None, overdue=bool(nd and nd.state(at) == "overdue"),
         ))
     return items
+
+
+# -- KPIs (RULES.md §6.2) ---------------------------------------------------------------------
+
+
+def _rate(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def kpis(ctx: Any, start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
+    """Ticket KPIs over tickets received in ``[start, end)``, as of ``now``.
+
+    KPI-05's denominator is not in the sources; this uses all tickets of the period (RULES.md §6.2).
+    """
+    cal = ctx.calendar
+    policy = ctx.policy
+    tickets = [t for t in ctx.of(Ticket) if start <= t.received_at < end]
+    repairs = [t for t in tickets if t.type is TicketType.repair and t.of_action("resolve")]
+    external = [t for t in repairs if not t.customer.internal]
+    internal = [t for t in repairs if t.customer.internal]
+
+    def called(t: Ticket) -> bool:
+        return any(e.reached for e in t.of_action("callback"))
+
+    repair_cb = [d for t in external for d in deadlines(t, cal) if d.rule == "TKT-CB-03"]
+    callbacks = [e for t in tickets for e in t.of_action("callback") if e.reached and e.satisfied is not None]
+    unhappy = [(t, i) for t in tickets for i, e in enumerate(t.events)
+               if e.action == "callback" and e.satisfied is False]
+    handled = [1 for t, i in unhappy if any(e.action == "resolve" for e in t.events[i:])]
+    complaints = [t for t in tickets if t.type is TicketType.complaint]
+    valid = [t for t in complaints if any(getattr(e, "validity", None) and e.validity.value == "valid"
+                                          for e in t.of_action("resolve"))]
+    sla_rules = ("TKT-SLA-01", "TKT-SLA-02", "TKT-SLA-03", "TKT-SLA-04", "TKT-CB-01", "TKT-NGT-02")
+    complaint_dl = [d for t in complaints for d in deadlines(t, cal) if d.rule in sla_rules]
+    decided = [d for d in complaint_dl if d.state(now) in ("met", "missed", "overdue")]
+    kesu_dl = [d for t in tickets if t.type is TicketType.kesu for d in deadlines(t, cal)
+               if d.state(now) in ("met", "missed", "overdue")]
+    one_go = [t for t in tickets if t.of_action("resolve") and not t.of_action("forward", "assign")]
+    rows = {
+        "KPI-01": ("客户报修回访率", _rate(sum(called(t) for t in external), len(external)),
+                   policy.sla.callback.repair_target, len(external)),
+        "KPI-01-SLA": ("报修24工作小时内回访率", _rate(sum(d.state(now) == "met" for d in repair_cb), len(repair_cb)),
+                       policy.sla.callback.repair_target, len(repair_cb)),
+        "KPI-02": ("内部报修回访率", _rate(sum(called(t) for t in internal), len(internal)),
+                   policy.sla.callback.internal_repair_target, len(internal)),
+        "KPI-03": ("回访问题处理率", _rate(len(handled), len(unhappy)), 1.0, len(unhappy)),
+        "KPI-04": ("满意率", _rate(sum(bool(e.satisfied) for e in callbacks), len(callbacks)),
+                   policy.kpi.satisfaction, len(callbacks)),
+        "KPI-05": ("有效投诉率(÷工单总数)", _rate(len(valid), len(tickets)), policy.kpi.valid_complaint_rate,
+                   len(tickets)),
+        "KPI-08": ("投诉时限达标率", _rate(sum(d.state(now) == "met" for d in decided), len(decided)), 1.0,
+                   len(decided)),
+        "KPI-08-QC": ("客诉按期结案率", _rate(sum(d.state(now) == "met" for d in kesu_dl), len(kesu_dl)), 1.0,
+                      len(kesu_dl)),
+        "TKT-FCR-04": ("首问一次办结率", _rate(len(one_go), len(tickets)), None, len(tickets)),
+    }
+    out = {}
+    for key, (label, value, target, base) in rows.items():
+        lower_is_better = key == "KPI-05"
+        ok = None if value is None or target is None else (value <= target if lower_is_better else value >= target)
+        out[key] = {"label": label, "value": value, "target": target, "base": base, "ok": ok}
+    return out

@@ -180,3 +180,21 @@ def test_sla_command_lists_breaches_per_owner_and_department(office: Office) -> 
     assert only_cs2["breached_tickets"] == []
     text = office.ok("sla", now="2026-11-02T09:45:00+08:00").output
     assert "T-2611-A001" in text and "已超时" in text and "客服部" in text
+
+
+def test_kpi_command_reports_callback_rates_and_satisfaction(office: Office) -> None:
+    repair = ["ticket", "new", "--type", "repair", "--channel", "phone", "--customer", "吴先生", "--contact", "135",
+              "--content", "水龙头漏水", "--billing", "free", "--trade", "水工"]
+    office.ok(*repair, as_="CS001", now="2026-11-02T09:00:00+08:00")
+    office.ok(*repair, as_="CS001", now="2026-11-02T09:05:00+08:00")
+    for tid in ("T-2611-A001", "T-2611-A002"):
+        office.ok("ticket", "resolve", tid, "--resolution", "已修复", as_="E001", now="2026-11-02T11:00:00+08:00")
+    office.ok("ticket", "callback", "T-2611-A001", "--mode", "phone", "--satisfied", "--notes", "好",
+              as_="CS001", now="2026-11-02T15:00:00+08:00")
+    data = json.loads(office.ok("kpi", "--month", "2026-11", "--format", "json",
+                                now="2026-11-06T09:00:00+08:00").output)["kpis"]
+    assert data["KPI-01"]["value"] == 0.5 and data["KPI-01"]["ok"] is False  # one of two repairs called back
+    assert data["KPI-01-SLA"]["value"] == 0.5  # the other's 24 working hours have run out
+    assert data["KPI-04"]["value"] == 1.0 and data["KPI-04"]["ok"] is True
+    assert data["TKT-FCR-04"]["value"] == 1.0  # both fixed without passing them on
+    assert office.run("kpi", "--month", "11/2026").exit_code == 2

@@ -123,3 +123,37 @@ def status_section(ctx: Context) -> tuple[str, list[str], dict[str, Any]]:
              f"已超时 (overdue) {len(overdue)}" + (": " + ", ".join(overdue) if overdue else ""),
              f"2小时内到期 (due soon) {len(soon)}" + (": " + ", ".join(soon) if soon else "")]
     return "工单 (tickets)", lines, {"open": len(open_), "total": len(tickets), "overdue": overdue, "due_soon": soon}
+
+
+@click.command("kpi")
+@click.option("--month", help="YYYY-MM (default: the current month).")
+@format_option
+@click.pass_obj
+def kpi(session: Session, month: str | None) -> None:
+    """Ticket KPIs of a month (§6.2): callback rates, satisfaction, valid complaints, SLA compliance.
+
+    \b
+    Example:
+      csops kpi --month 2026-10
+      csops --now 2026-11-23T09:00:00+08:00 kpi --month 2026-11 --format json
+    """
+    from csops.sla import kpis
+
+    ctx = session.load()
+    local = ctx.calendar.local(session.now)
+    text = month or local.strftime("%Y-%m")
+    try:
+        start = datetime.strptime(text + "-01", "%Y-%m-%d").replace(tzinfo=ctx.calendar.tz)
+    except ValueError as exc:
+        raise click.BadParameter(f"{text!r}: write the month as 2026-11", param_hint="--month") from exc
+    end = (start + timedelta(days=32)).replace(day=1)
+    data = kpis(ctx, start, end, session.now)
+    if session.json:
+        session.emit_json({"month": text, "kpis": data})
+        return
+    click.echo(f"{text} 工单指标 (KPIs)")
+    for key, row in data.items():
+        value = "-" if row["value"] is None else f"{row['value']:.1%}"
+        target = "" if row["target"] is None else f" 目标 {row['target']:.0%}"
+        mark = {True: " 达标", False: " 未达标", None: ""}[row["ok"]]
+        click.echo(f"  {row['label']:<14} {value:>7} (基数 {row['base']}){target}{mark}  [{key}]")

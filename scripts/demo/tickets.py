@@ -173,6 +173,17 @@ def stories() -> list[Story]:
              .then(t("2026-10-16", "14:00"), "CS001", *callback(notes="供电正常", signature=False))
              .then(t("2026-10-16", "14:10"), "CS001", *close(t("2026-10-16", "14:00"))))
 
+    # 7b. An internal repair (reported by the cleaning team), called back face to face (TKT-CB-04).
+    at = t("2026-11-05", "10:40")
+    s.append(Story("internal_repair", at, "A002", [
+        "ticket", "new", "--type", "repair", "--channel", "visit", "--internal",
+        *customer("保洁部 韩梅", "内线8012", "B座地下一层保洁间"), "--content", "保洁间热水器不出热水",
+        "--billing", "free", "--trade", "电工"])
+             .then(t("2026-11-05", "10:50"), "A002", "ticket", "assign", "{id}", "--to", "E001", "--reason", "热水器维修")
+             .then(t("2026-11-05", "15:00"), "E001", "ticket", "resolve", "{id}", "--resolution", "更换加热管")
+             .then(t("2026-11-06", "09:00"), "A002", *callback("face_to_face", "当面回访,热水正常", signature=False))
+             .then(t("2026-11-06", "09:10"), "A002", *close(t("2026-11-06", "09:00"))))
+
     # 8. GPS repair with a SIM swap (in warranty).
     at = t("2026-10-19", "09:15")
     s.append(Story("gps_sim", at, "CS003", [
