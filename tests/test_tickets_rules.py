@@ -231,9 +231,8 @@ def test_TKT_REP_02_dispatch_approved_by_division_manager_before_assign() -> Non
     wrong_approver = ("approve", "2026-11-02 09:30", "M001", {})
     assert rule_hits(ticket("repair", events=[wrong_approver, ASSIGN], **PRODUCT), "TKT-REP-02")
     assert not rule_hits(ticket("repair", events=[APPROVE, ASSIGN], **PRODUCT), "TKT-REP-02")
-    # Property repairs need no approval by default (CFL-27), installations do.
+    # Property repairs need no approval by default (CFL-27); installations do (TKT-INS-02).
     assert not rule_hits(ticket("repair", events=[ASSIGN]), "TKT-REP-02")
-    assert rule_hits(ticket("installation", events=[ASSIGN]), "TKT-REP-02")
 
 
 def test_TKT_REP_06_contractor_needs_department_manager() -> None:
@@ -355,6 +354,57 @@ def test_TKT_QC_04_kesu_facts() -> None:
     hits = rule_hits(ticket("kesu", kesu={"kesu_no": "261101-A"}), "TKT-QC-04")
     assert len(hits) == 6
     assert not rule_hits(ticket("kesu"), "TKT-QC-04")
+
+
+def test_TKT_GEN_10_patrol_finding_names_project_manager() -> None:
+    assert rule_hits(ticket("repair", origin="inspection"), "TKT-GEN-10")
+    assert rule_hits(ticket("repair", origin="inspection", reported_by="CS001"), "TKT-GEN-10")
+    assert not rule_hits(ticket("repair", origin="inspection", reported_by="P001"), "TKT-GEN-10")
+
+
+def test_TKT_INS_02_installation_dispatch_approved() -> None:
+    assert rule_hits(ticket("installation", events=[ASSIGN]), "TKT-INS-02")
+    assert not rule_hits(ticket("installation", events=[APPROVE, ASSIGN]), "TKT-INS-02")
+    assert not rule_hits(ticket("installation", events=[ASSIGN]), "TKT-REP-02")  # reported once, under INS-02
+
+
+def test_TKT_REP_04_dispatch_form_complete_at_close() -> None:
+    callback = ("callback", "2026-11-03 09:00", "CS003", {"mode": "phone", "satisfied": True, "notes": "好"})
+    close = ("close", "2026-11-03 09:10", "CS003", {"customer_notified_at": "2026-11-03T09:00:00+08:00"})
+    bare = ("resolve", "2026-11-02 15:00", "T001", {"resolution": "修好"})
+    assert rule_hits(ticket("repair", events=[APPROVE, ASSIGN, bare, callback, close], **PRODUCT), "TKT-REP-04")
+    full = swap(technician="T001")
+    assert not rule_hits(ticket("repair", events=[APPROVE, ASSIGN, full, callback, close], **PRODUCT),
+                         "TKT-REP-04")
+
+
+def test_TKT_SAT_01_callback_records_satisfaction() -> None:
+    unknown = ("callback", "2026-11-03 09:00", "CS001", {"mode": "phone", "notes": "已回访"})
+    assert rule_hits(ticket("repair", events=[REPAIR_RESOLVE, unknown]), "TKT-SAT-01")
+    assert not rule_hits(ticket("repair", events=[REPAIR_RESOLVE, with_fields(unknown, satisfied=True)]),
+                         "TKT-SAT-01")
+
+
+def test_TKT_SUG_01_director_decides_on_suggestions() -> None:
+    by_agent = ("resolve", "2026-11-02 15:00", "CS001", {"resolution": "已记录", "decision": "adopt"})
+    assert rule_hits(ticket("suggestion", events=[by_agent]), "TKT-SUG-01")
+    no_decision = ("resolve", "2026-11-02 15:00", "D001", {"resolution": "已研究"})
+    assert rule_hits(ticket("suggestion", events=[no_decision]), "TKT-SUG-01")
+    assert not rule_hits(ticket("suggestion", events=[with_fields(no_decision, decision="reject")]), "TKT-SUG-01")
+
+
+def test_TKT_QC_02_kesu_cause_class() -> None:
+    resolve = ("resolve", "2026-11-05 15:00", "Q001", {"resolution": "换货"})
+    assert rule_hits(ticket("kesu", events=[resolve]), "TKT-QC-02")
+    assert not rule_hits(ticket("kesu", events=[with_fields(resolve, cause_class="quality")]), "TKT-QC-02")
+
+
+def test_TKT_CMP_12_complaint_office_configured() -> None:
+    bare = context(policy=Policy())
+    assert rule_hits(ticket(), "TKT-CMP-12", bare)
+    configured = Policy.model_validate({"office": {"complaint_location": "一层客服中心", "complaint_phone": "0755-1"}})
+    assert not rule_hits(ticket(), "TKT-CMP-12", context(policy=configured))
+    assert not rule_hits(ticket("repair"), "TKT-CMP-12", bare)
 
 
 def test_every_ticket_rule_id_is_in_the_registry_and_tested() -> None:

@@ -125,6 +125,7 @@ def _kesu_no(ctx: Context, at: datetime, station: str) -> str:
 @click.option("--content", help="The request in the customer's words.")
 @click.option("--subject", help="One line for lists.")
 @click.option("--origin", type=click.Choice(["customer", "inspection"]), default="customer", show_default=True)
+@click.option("--reported-by", help="Patrol findings: the project manager who reported it (TKT-GEN-10).")
 @click.option("--severity", help="Complaints: major|general|minor (TKT-CMP-07).")
 @click.option("--criterion", "criteria", multiple=True, help="economic_loss|personal_injury|negative_media (TKT-SEV-01).")
 @click.option("--answered-at-intake", is_flag=True, help="The complaint was answered on the spot (TKT-CMP-05).")
@@ -158,7 +159,7 @@ def _kesu_no(ctx: Context, at: datetime, station: str) -> str:
 @click.pass_obj
 def ticket_new(session: Session, type_: str | None, channel: str | None, customer: str | None,
                contact: str | None, address: str | None, internal: bool, content: str | None,
-               subject: str | None, origin: str, severity: str | None, criteria: tuple[str, ...],
+               subject: str | None, origin: str, reported_by: str | None, severity: str | None, criteria: tuple[str, ...],
                answered_at_intake: bool, promised_by: datetime | None, customer_deadline: datetime | None,
                repair_kind: str | None, product_model: str | None, purchase_date: datetime | None,
                symptom: str | None, plate: str | None, warranty_until: datetime | None, billing: str | None,
@@ -222,7 +223,7 @@ def ticket_new(session: Session, type_: str | None, channel: str | None, custome
     record = _refuse_invalid(
         ctx, Ticket, id=session.new_id(Ticket, when), type=kind, channel=channel, origin=origin,
         customer=_refuse_invalid(ctx, Customer, name=customer, contact=contact, address=address, internal=internal),
-        subject=subject, content=content, first_owner=actor.id, severity=severity, criteria=list(criteria),
+        subject=subject, content=content, first_owner=actor.id, reported_by=reported_by, severity=severity, criteria=list(criteria),
         answered_at_intake=answered_at_intake, promised_reply_at=promised_by,
         customer_requested_by=customer_deadline, events=[Received(at=when, by=actor.id)], **sections)
     saved = session.save([(None, record)], action="ticket.received",
@@ -397,6 +398,7 @@ def ticket_resume(session: Session, ticket_id: str, at: datetime | None) -> None
 @click.option("--invalid-reason", type=click.Choice(["out_of_contract", "misunderstanding", "suggestion"]))
 @click.option("--verified-by", help="工号 who verified a valid complaint (TKT-VAL-02).")
 @click.option("--cause-class", type=click.Choice(["non_quality_human", "quality"]), help="客诉 (TKT-QC-02).")
+@click.option("--decision", type=click.Choice(["adopt", "reject"]), help="Suggestions: the director's decision (TKT-SUG-01).")
 @click.option("--technician", help="Dispatch form: technician 工号.")
 @click.option("--plate", help="Vehicle plate.")
 @click.option("--old-terminal")
@@ -414,7 +416,7 @@ def ticket_resume(session: Session, ticket_id: str, at: datetime | None) -> None
 def ticket_resolve(session: Session, ticket_id: str, resolution: str | None, reply_text: str | None,
                    corrective_action: str | None, findings: str | None, evidence: str | None,
                    validity: str | None, invalid_reason: str | None, verified_by: str | None,
-                   cause_class: str | None, technician: str | None, plate: str | None,
+                   cause_class: str | None, decision: str | None, technician: str | None, plate: str | None,
                    old_terminal: str | None, new_terminal: str | None, old_sim: str | None, new_sim: str | None,
                    tape_label: bool, parts: tuple[str, ...], parts_fee: float, labour_fee: float,
                    out_of_warranty: bool, invoice_no: str | None, at: datetime | None) -> None:
@@ -441,7 +443,7 @@ def ticket_resolve(session: Session, ticket_id: str, resolution: str | None, rep
     _append(session, ticket_id, "Resolve", at, resolution=need(resolution, "--resolution", "处理结果"),
             reply_text=reply_text, corrective_action=corrective_action, findings=findings, evidence=evidence,
             validity=validity, invalid_reason=invalid_reason, verified_by=verified_by, cause_class=cause_class,
-            dispatch=dispatch)
+            decision=decision, dispatch=dispatch)
 
 
 @ticket.command("callback")

@@ -128,6 +128,13 @@ class CauseClass(LabeledEnum):
     quality = "quality", "质量异常"
 
 
+class Decision(LabeledEnum):
+    """TKT-SUG-01."""
+
+    adopt = "adopt", "采纳"
+    reject = "reject", "不采纳"
+
+
 class AssigneeKind(LabeledEnum):
     """TKT-REP-06."""
 
@@ -285,7 +292,8 @@ class Resolve(Event):
     validity: Validity | None = None
     invalid_reason: InvalidReason | None = None
     verified_by: StaffId | None = None
-    cause_class: CauseClass | None = None
+    cause_class: CauseClass | None = Field(None, description="TKT-QC-02")
+    decision: Decision | None = Field(None, description="TKT-SUG-01: the director adopts or rejects a suggestion")
     dispatch: Dispatch | None = None
 
 
@@ -398,6 +406,7 @@ class Ticket(EventedRecord):
     type: TicketType
     channel: Channel | None = Field(None, description="TKT-GEN-02")
     origin: Origin = Origin.customer
+    reported_by: StaffId | None = Field(None, description="TKT-GEN-10: the project manager whose patrol found it")
     customer: Customer = Field(default_factory=Customer)
     subject: str | None = Field(None, description="one line for lists; the content says it all")
     content: str | None = Field(None, description="TKT-GEN-03, TKT-CMP-04")

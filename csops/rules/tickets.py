@@ -394,6 +394,16 @@ def internal_face_to_face(t: Ticket, ctx: Context) -> Iterator[Problem]:
                               "use --mode face_to_face")
 
 
+@record_rule("TKT-SAT-01", "ticket", title="every callback that reached the customer records satisfaction",
+             enforcement="form field")
+@_ticket
+def callback_satisfaction(t: Ticket, ctx: Context) -> Iterator[Problem]:
+    for i, e in _callbacks(t):
+        if e.reached and e.satisfied is None and t.type is not T.complaint:  # complaints: TKT-CB-02
+            yield Problem("the callback does not say whether the customer is satisfied", ("events", i, "satisfied"),
+                          "add --satisfied or --unsatisfied")
+
+
 @record_rule("TKT-CB-11", "ticket", title="every callback keeps notes")
 @_ticket
 def callback_notes(t: Ticket, ctx: Context) -> Iterator[Problem]:
@@ -428,21 +438,50 @@ def _needs_approval(t: Ticket, ctx: Context) -> bool:
     return False
 
 
-@record_rule("TKT-REP-02", "ticket", title="the division manager approves a dispatch before a technician is assigned",
-             enforcement="approval required")
-@_ticket
-def dispatch_approved(t: Ticket, ctx: Context) -> Iterator[Problem]:
+def _approval_before_assign(t: Ticket, ctx: Context) -> Iterator[Problem]:
     approved = False
     for i, e in enumerate(t.events):
         if e.action == "approve":
-            if not _has_role(ctx, e.by, Role.division_manager):
-                yield Problem(f"{ctx.name(e.by)} is not a division manager and cannot approve the dispatch",
+            if not _has_role(ctx, e.by, Role.division_manager, Role.dept_manager):
+                yield Problem(f"{ctx.name(e.by)} is not a division or department manager and cannot approve a dispatch",
                               ("events", i, "by"), "approve as the GPS division manager (事业部经理)")
-            else:
+            elif _has_role(ctx, e.by, Role.division_manager) or not _needs_approval(t, ctx):
                 approved = True
         elif e.action == "assign" and _needs_approval(t, ctx) and not approved:
-            yield Problem("a technician was assigned before the dispatch was approved", ("events", i),
-                          _cmd(t, "approve") + " (as the division manager), then assign")
+            yield Problem("a technician was assigned before the division manager approved the dispatch",
+                          ("events", i), _cmd(t, "approve") + " (as the division manager), then assign")
+
+
+@record_rule("TKT-REP-02", "ticket", title="the division manager approves a repair dispatch before a technician is assigned",
+             enforcement="approval required")
+@_ticket
+def dispatch_approved(t: Ticket, ctx: Context) -> Iterator[Problem]:
+    if t.type is not T.installation:
+        yield from _approval_before_assign(t, ctx)
+
+
+@record_rule("TKT-INS-02", "ticket", title="the division manager approves an installation dispatch before assigning",
+             enforcement="approval required")
+@_ticket
+def installation_approved(t: Ticket, ctx: Context) -> Iterator[Problem]:
+    if t.type is T.installation:
+        yield from _approval_before_assign(t, ctx)
+
+
+@record_rule("TKT-REP-04", "ticket", title="a GPS repair or installation closes with its dispatch form filled in")
+@_ticket
+def dispatch_form_complete(t: Ticket, ctx: Context) -> Iterator[Problem]:
+    closing, resolved = _closing(t), _last_resolve(t)
+    product = t.type is T.installation or (t.type is T.repair and t.repair is not None
+                                           and t.repair.kind is RepairKind.product)
+    if not (closing and resolved and product):
+        return
+    d = resolved[1].dispatch
+    if d is None or not d.technician:
+        yield Problem("the 维修服务单/派工单 has no technician", ("events", resolved[0], "dispatch"),
+                      "resolve with --technician 工号 (reopen first)")
+    if t.type is T.repair and (d is None or not (d.plate_number or (t.repair and t.repair.plate_number))):
+        yield Problem("the 维修服务单 has no vehicle plate", ("events", resolved[0], "dispatch"), "resolve with --plate")
 
 
 @record_rule("TKT-REP-06", "ticket", title="contractors or other departments go only with a department manager's consent",
@@ -455,6 +494,14 @@ def outside_help_approved(t: Ticket, ctx: Context) -> Iterator[Problem]:
             if not ok:
                 yield Problem("sending a contractor or another department needs a department manager's approval",
                               ("events", i, "assignee_kind"), _cmd(t, "approve") + " (as a 部门经理) first")
+
+
+@record_rule("TKT-GEN-10", "ticket", title="a patrol finding names the project manager who reported it")
+@_ticket
+def inspection_reporter(t: Ticket, ctx: Context) -> Iterator[Problem]:
+    if t.origin.value == "inspection" and not _has_role(ctx, t.reported_by, Role.project_manager):
+        yield Problem("a ticket from a quality patrol names the project manager who reported it", ("reported_by",),
+                      "add --reported-by <项目经理工号>")
 
 
 @record_rule("TKT-REP-07", "ticket", title="a property repair records free/paid and the trade")
@@ -581,6 +628,22 @@ def fee_to_finance(t: Ticket, ctx: Context) -> Iterator[Problem]:
                       _cmd(t, "finance") + f" --amount {collected - handed:g} --receiver <财务工号>")
 
 
+@record_rule("TKT-SUG-01", "ticket", title="the director decides whether a suggestion is adopted",
+             enforcement="approval required")
+@_ticket
+def suggestion_decided(t: Ticket, ctx: Context) -> Iterator[Problem]:
+    if t.type is not T.suggestion:
+        return
+    for i, e in enumerate(t.events):
+        if isinstance(e, Resolve):
+            if e.decision is None:
+                yield Problem("a suggestion is resolved with the director's decision", ("events", i, "decision"),
+                              "add --decision adopt|reject")
+            if not _has_role(ctx, e.by, Role.director, Role.cs_centre_director):
+                yield Problem(f"{ctx.name(e.by)} is not the director; the director decides on suggestions",
+                              ("events", i, "by"), "forward the suggestion to the director, who resolves it")
+
+
 # -- §1.15 major faults ---------------------------------------------------------------------
 
 
@@ -627,6 +690,17 @@ def kesu_loss(t: Ticket, ctx: Context) -> Iterator[Problem]:
                       "csops ticket new allocates it (YYMMNN-station)")
 
 
+@record_rule("TKT-QC-02", "ticket", title="a 客诉 is resolved with its cause class (quality or human)")
+@_ticket
+def kesu_cause(t: Ticket, ctx: Context) -> Iterator[Problem]:
+    if t.type is not T.kesu:
+        return
+    for i, e in enumerate(t.events):
+        if isinstance(e, Resolve) and e.cause_class is None:
+            yield Problem("a 客诉 resolution states the cause class", ("events", i, "cause_class"),
+                          "add --cause-class quality|non_quality_human")
+
+
 @record_rule("TKT-QC-03", "ticket", title="客诉 numbers read YYMMNN (plus the station code)")
 @_ticket
 def kesu_number(t: Ticket, ctx: Context) -> Iterator[Problem]:
@@ -658,6 +732,17 @@ def kesu_facts(t: Ticket, ctx: Context) -> Iterator[Problem]:
     for name in ("order_no", "part_no", "ship_date", "qty", "defect_qty", "customer_request"):
         if getattr(k, name) in (None, ""):
             yield Problem(f"a 客诉 needs `{name}`", ("kesu", name), f"add --{name.replace('_', '-')}")
+
+
+@tree_rule("TKT-CMP-12", title="the complaint office and phone are configured for customer-facing forms",
+           severity=Level.warning, enforcement="validation error (site config)")
+def complaint_office(ctx: Context) -> Iterator[Problem]:
+    if any(t.type is T.complaint for t in ctx.of(Ticket)):
+        office = ctx.policy.office
+        if not office.complaint_location or not office.complaint_phone:
+            yield Problem("the complaint office location and phone are not configured", ("office",),
+                          "set office.complaint_location and office.complaint_phone in records/policy.yaml",
+                          target=ctx.policy)
 
 
 # -- computed deadlines (warnings when missed) ----------------------------------------------

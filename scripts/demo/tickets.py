@@ -418,7 +418,8 @@ def routine() -> list[Story]:
                 "--content", rnd.choice(SUGGEST)])
                 .then(t(d, "14:10"), agent, "ticket", "forward", "{id}", "--to", "D001", "--department", "cs",
                       "--reason", "合理化建议报主任决定")
-                .then(t(nxt, "11:00"), "D001", "ticket", "resolve", "{id}", "--resolution", "建议已采纳,列入本月整改计划")
+                .then(t(nxt, "11:00"), "D001", "ticket", "resolve", "{id}", "--resolution", "建议已采纳,列入本月整改计划",
+                      "--decision", "adopt")
                 .then(t(nxt, "11:30"), agent, *close(t(nxt, "11:20"))))
         else:
             out.append(Story(f"r{n}", t(d, "15:30"), agent, [
