@@ -146,7 +146,8 @@ BANNED = ("我不知道", "这事情不归我管", "不归我管")
 NEGATIVE = ("我不能够", "我不能", "我不会", "我不愿意", "可是")
 
 
-@record_rule("TKT-LANG-01", "ticket", title="reply texts avoid banned and negative phrases", severity=Level.warning)
+@record_rule("TKT-LANG-01", "ticket", title="reply texts avoid banned and negative phrases", severity=Level.warning,
+             enforcement="warning")
 @_ticket
 def reply_language(t: Ticket, ctx: Context) -> Iterator[Problem]:
     for i, event in enumerate(t.events):
@@ -305,7 +306,8 @@ def corrective_action(t: Ticket, ctx: Context) -> Iterator[Problem]:
 # -- §1.12 night duty -----------------------------------------------------------------------
 
 
-@record_rule("TKT-NGT-01", "ticket", title="complaints at night are received by night duty", severity=Level.warning)
+@record_rule("TKT-NGT-01", "ticket", title="complaints at night are received by night duty", severity=Level.warning,
+             enforcement="warning")
 @_ticket
 def night_receiver(t: Ticket, ctx: Context) -> Iterator[Problem]:
     if (t.type is T.complaint and t.events and is_night(ctx.calendar, t.received_at)
@@ -315,7 +317,8 @@ def night_receiver(t: Ticket, ctx: Context) -> Iterator[Problem]:
 
 
 @record_rule("TKT-NGT-03", "ticket", title="a major complaint at night is notified at once to managers",
-             severity=Level.warning)
+             severity=Level.warning,
+             enforcement="warning")
 @_ticket
 def night_major_notified(t: Ticket, ctx: Context) -> Iterator[Problem]:
     state = t.fold()
@@ -384,7 +387,8 @@ def callback_signed(t: Ticket, ctx: Context) -> Iterator[Problem]:
             reopened = False
 
 
-@record_rule("TKT-CB-04", "ticket", title="internal repairs are called back face to face", severity=Level.warning)
+@record_rule("TKT-CB-04", "ticket", title="internal repairs are called back face to face", severity=Level.warning,
+             enforcement="warning")
 @_ticket
 def internal_face_to_face(t: Ticket, ctx: Context) -> Iterator[Problem]:
     if t.type is T.repair and t.customer.internal:
@@ -618,7 +622,8 @@ def fee_invoiced(t: Ticket, ctx: Context) -> Iterator[Problem]:
                           ("events", i, "dispatch", "invoice_no"), "add --invoice-no")
 
 
-@record_rule("TKT-FEE-02", "ticket", title="the fee collected is handed to finance", severity=Level.warning)
+@record_rule("TKT-FEE-02", "ticket", title="the fee collected is handed to finance", severity=Level.warning,
+             enforcement="warning")
 @_ticket
 def fee_to_finance(t: Ticket, ctx: Context) -> Iterator[Problem]:
     collected = sum(d.fee for _, d in _dispatches(t))
