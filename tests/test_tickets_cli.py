@@ -197,3 +197,12 @@ def test_list_filters(office: Office) -> None:
 def test_unknown_ticket_is_a_usage_error(office: Office) -> None:
     result = office.run("ticket", "show", "T-2611-A999")
     assert result.exit_code == 2 and "no ticket" in result.output
+
+
+def test_TKT_GEN_01_unknown_or_chinese_type_is_refused_with_the_identifier(office: Office) -> None:
+    args = ["--channel", "phone", "--customer", "x", "--contact", "1", "--content", "c"]
+    result = office.run("ticket", "new", "--type", "投诉", *args, as_="CS001", now=T0)
+    assert result.exit_code == 1 and "TKT-GEN-01" in result.output and "`complaint`" in result.output
+    result = office.run("ticket", "new", "--type", "bogus", *args, as_="CS001", now=T0)
+    assert result.exit_code == 1 and "consultation (咨询)" in result.output
+    assert not (office.root / "records" / "tickets").exists()

@@ -115,6 +115,20 @@ def _kesu_no(ctx: Context, at: datetime, station: str) -> str:
     return f"{yymm}{serial:02d}-{station}"
 
 
+def _ticket_type(value: str) -> Any:
+    from csops.models.ticket import TicketType
+    from csops.rules import Problem
+    from csops.session import Refused
+
+    try:
+        return TicketType(value)
+    except ValueError:
+        label = TicketType.from_label(value)
+        hint = (f"write `{label.value}` (shown as {value})" if label
+                else "one of " + ", ".join(f"{t.value} ({t.label})" for t in TicketType))
+        raise Refused([Problem(f"`{value}` is not a ticket type", ("type",), hint, rule="TKT-GEN-01")]) from None
+
+
 @ticket.command("new")
 @click.option("--type", "type_", help="consultation|repair|installation|complaint|suggestion|kesu|major_fault|assistance")
 @click.option("--channel", help="phone|letter|visit|email|online|fax|on_site")
@@ -192,7 +206,7 @@ def ticket_new(session: Session, type_: str | None, channel: str | None, custome
     ctx = session.load()
     actor = session.actor()
     when = at or session.now
-    kind = TicketType(need(type_, "--type", "类型 " + "|".join(t.value for t in TicketType)))
+    kind = _ticket_type(need(type_, "--type", "类型 " + "|".join(t.value for t in TicketType)))
     channel = need(channel, "--channel", "渠道 phone|letter|visit|email|online|fax|on_site")
     customer = need(customer, "--customer", "客户姓名")
     content = need(content or symptom or symptoms, "--content", "内容")
