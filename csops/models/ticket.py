@@ -424,6 +424,13 @@ class Ticket(EventedRecord):
     owner: StaffId | None = Field(None, description="who holds the matter now (folded from events)")
     events: list[TicketEvent] = Field(default_factory=list)
 
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        """As the base, with the history last, so a file reads intake first, then what happened."""
+        data: dict[str, Any] = super().model_dump(**kwargs)
+        if "events" in data:
+            data["events"] = data.pop("events")
+        return data
+
     # -- fold -------------------------------------------------------------------------------
 
     def fold(self) -> Fold:
