@@ -88,3 +88,13 @@ def test_next_working_day_at_skips_the_break() -> None:
 
 def test_official_data_known_for_2026() -> None:
     assert CAL.has_official_data(2026)
+
+
+def test_window_ending_at_24_00_ends_at_midnight() -> None:
+    """A round-the-clock post (e.g. the security monitoring room) loses no microsecond at midnight."""
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    cal = BusinessCalendar(Policy.model_validate({"business_hours": {"weekdays": {d: ["00:00-24:00"] for d in days}}}))
+    assert cal.add_working_minutes(at("2026-11-02 00:00"), 1440) == at("2026-11-03 00:00")
+    assert cal.add_working_minutes(at("2026-11-02 23:30"), 60) == at("2026-11-03 00:30")
+    assert cal.working_minutes_between(at("2026-11-02 00:00"), at("2026-11-03 00:00")) == 1440
+    assert cal.is_working_time(at("2026-11-02 23:59"))
