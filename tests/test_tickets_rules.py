@@ -407,6 +407,27 @@ def test_TKT_CMP_12_complaint_office_configured() -> None:
     assert not rule_hits(ticket("repair"), "TKT-CMP-12", bare)
 
 
+def test_TKT_VAL_05_invalid_complaint_still_answered() -> None:
+    invalid = with_fields(RESOLVE, validity="invalid", invalid_reason="out_of_contract", reply_text=" ")
+    assert rule_hits(ticket(events=[FORWARD, invalid]), "TKT-VAL-05")
+    assert not rule_hits(ticket(events=[FORWARD, with_fields(invalid, reply_text="该问题属业主自用设备,我们可协助联系厂家")]),
+                         "TKT-VAL-05")
+
+
+def test_TKT_FCR_05_repeat_contact_flagged() -> None:
+    ctx = context()
+    first = ticket(received="2026-11-02 09:00")
+    ctx.records.setdefault("ticket", {})[first.id] = first
+    again = ticket(received="2026-11-02 15:00").model_copy(update={"id": "T-2611-A002"})
+    hits = rule_hits(again, "TKT-FCR-05", ctx)
+    assert len(hits) == 1 and "T-2611-A001" in hits[0]
+    closed_first = ticket(received="2026-11-02 09:00", events=LIFE)
+    ctx2 = context()
+    ctx2.records.setdefault("ticket", {})[closed_first.id] = closed_first
+    later = ticket(received="2026-11-05 09:00").model_copy(update={"id": "T-2611-A002"})
+    assert not rule_hits(later, "TKT-FCR-05", ctx2)
+
+
 def test_every_ticket_rule_id_is_in_the_registry_and_tested() -> None:
     import re
     from pathlib import Path

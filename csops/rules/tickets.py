@@ -171,6 +171,25 @@ def first_owner_is_receiver(t: Ticket, ctx: Context) -> Iterator[Problem]:
                       "the first-contact owner is whoever received the request; pass it on with forward/assign")
 
 
+@tree_rule("TKT-FCR-05", title="a second contact about an open matter is flagged as a repeat contact",
+           severity=Level.warning, enforcement="warning")
+def repeat_contact(ctx: Context) -> Iterator[Problem]:
+    by_contact: dict[tuple[str, str], list[Ticket]] = {}
+    for t in ctx.of(Ticket):
+        if t.customer.contact and t.events:
+            by_contact.setdefault((t.customer.contact, t.type.value), []).append(t)
+    for group in by_contact.values():
+        group.sort(key=lambda x: (x.received_at, x.id))
+        for n, later in enumerate(group[1:], start=1):
+            for earlier in group[:n]:
+                if earlier.as_of(later.received_at).status is not Status.closed:
+                    yield Problem(f"the customer called again ({later.id}) while {earlier.id} was still open: "
+                                  "the customer should not have to call twice", ("customer", "contact"),
+                                  f"link the contact to {earlier.id} (csops ticket update {earlier.id}) and "
+                                  "tell the customer where it stands", target=later)
+                    break
+
+
 @record_rule("TKT-FCR-06", "ticket", title="a major complaint is reported to the general manager")
 @_ticket
 def major_reported_to_gm(t: Ticket, ctx: Context) -> Iterator[Problem]:
@@ -301,6 +320,15 @@ def corrective_action(t: Ticket, ctx: Context) -> Iterator[Problem]:
         if e.validity is Validity.valid and not e.corrective_action:
             yield Problem("a valid complaint needs the corrective action taken", ("events", i, "corrective_action"),
                           "add --corrective-action '...'")
+
+
+@record_rule("TKT-VAL-05", "ticket", title="an invalid complaint still tells the customer the cause and the help plan")
+@_ticket
+def invalid_customer_informed(t: Ticket, ctx: Context) -> Iterator[Problem]:
+    for i, e in _complaint_resolves(t):
+        if e.validity is Validity.invalid and not (e.reply_text or "").strip():
+            yield Problem("an invalid complaint is still answered: record what the customer was told "
+                          "(the cause and how we will help)", ("events", i, "reply_text"), "add --reply-text '...'")
 
 
 # -- §1.12 night duty -----------------------------------------------------------------------
