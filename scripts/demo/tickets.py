@@ -73,6 +73,10 @@ def callback(mode: str = "phone", notes: str = "客户对处理结果满意", sa
     return [*args, "--signature"] if signature else args
 
 
+def forward(to: str, department: str, reason: str) -> list[str]:
+    return ["ticket", "forward", "{id}", "--to", to, "--department", department, "--reason", reason]
+
+
 def close(notified: datetime) -> list[str]:
     return ["ticket", "close", "{id}", "--customer-notified-at", iso(notified)]
 
@@ -84,8 +88,7 @@ def stories() -> list[Story]:
     at = t("2026-09-30", "16:00")
     s.append(Story("national_day", at, "CS002", complaint(at, "CS002", customer("周建华", "13902218876", "A座1506"),
                                                           "空调外机噪音很大,晚上影响休息"))
-             .then(t("2026-09-30", "16:12"), "CS002", "ticket", "forward", "{id}", "--to", "E002",
-                   "--department", "engineering", "--reason", "空调外机属工程部维护")
+             .then(t("2026-09-30", "16:12"), "CS002", *forward("E002", "engineering", "空调外机属工程部维护"))
              .then(t("2026-10-09", "10:30"), "E002", *resolve_complaint(
                  "更换外机减震垫并紧固支架", "减震垫老化", "工程部维修单 GC-1009-03", action="外机减震垫纳入季度巡检"))
              .then(t("2026-10-09", "15:00"), "M001", *callback())
@@ -95,8 +98,7 @@ def stories() -> list[Story]:
     at = t("2026-10-13", "10:05")
     s.append(Story("late_forward", at, "A001", complaint(at, "A001", customer("孙丽娟", "13528861290", "B座803"),
                                                          "电梯早高峰等候超过十分钟"), breaches=("forward",))
-             .then(t("2026-10-13", "10:40"), "A001", "ticket", "forward", "{id}", "--to", "E002",
-                   "--department", "engineering", "--reason", "电梯运行调度由工程部负责")
+             .then(t("2026-10-13", "10:40"), "A001", *forward("E002", "engineering", "电梯运行调度由工程部负责"))
              .then(t("2026-10-14", "11:00"), "E002", *resolve_complaint(
                  "调整早高峰电梯群控模式", "群控参数未按高峰设置", "电梯维保记录", action="高峰时段改为上行优先"))
              .then(t("2026-10-14", "16:00"), "S001", *callback())
@@ -108,8 +110,7 @@ def stories() -> list[Story]:
                    complaint(at, "CS001", customer("深圳市嘉禾贸易有限公司 黄经理", "0755-26651188", "C座1202"),
                              "楼上水管爆裂,渗水泡坏仓库货物,要求赔偿", "major", "--criterion", "economic_loss"),
                    breaches=("report",))
-             .then(t("2026-10-20", "09:47"), "CS001", "ticket", "forward", "{id}", "--to", "E002",
-                   "--department", "engineering", "--reason", "管道抢修及损失核实")
+             .then(t("2026-10-20", "09:47"), "CS001", *forward("E002", "engineering", "管道抢修及损失核实"))
              .then(t("2026-10-20", "11:10"), "S001", "ticket", "report", "{id}", "--to", "G001", "--to", "P001",
                    "--note", "重大投诉:渗水造成客户货物损失")
              .then(t("2026-10-20", "11:15"), "S001", "ticket", "escalate", "{id}", "--to", "D001",
@@ -124,8 +125,7 @@ def stories() -> list[Story]:
     at = t("2026-10-26", "14:20")
     s.append(Story("reopened", at, "CS003", complaint(at, "CS003", customer("林晓燕", "13760021455", "A座2203"),
                                                       "卫生间天花板滴水,已经第二次反映"))
-             .then(t("2026-10-26", "14:30"), "CS003", "ticket", "forward", "{id}", "--to", "E002",
-                   "--department", "engineering", "--reason", "楼上管道渗漏需工程部检修")
+             .then(t("2026-10-26", "14:30"), "CS003", *forward("E002", "engineering", "楼上管道渗漏需工程部检修"))
              .then(t("2026-10-27", "10:00"), "E002", *resolve_complaint(
                  "楼上地漏重新打胶", "地漏周边密封失效", "维修单 GC-1027-02", action="地漏打胶"))
              .then(t("2026-10-27", "16:00"), "M001", *callback(notes="仍有滴水,客户不满意", satisfied=False,
@@ -140,10 +140,8 @@ def stories() -> list[Story]:
     at = t("2026-10-30", "22:30")
     s.append(Story("night_ok", at, "N001", complaint(at, "N001", customer("陈志强", "13612987745", "B座停车场"),
                                                      "地下车库照明大面积不亮,存在安全隐患"))
-             .then(t("2026-11-02", "08:10"), "N001", "ticket", "forward", "{id}", "--to", "CS002",
-                   "--department", "cs", "--reason", "夜间投诉,次日移交客服")
-             .then(t("2026-11-02", "08:20"), "CS002", "ticket", "forward", "{id}", "--to", "E002",
-                   "--department", "engineering", "--reason", "照明维修")
+             .then(t("2026-11-02", "08:10"), "N001", *forward("CS002", "cs", "夜间投诉,次日移交客服"))
+             .then(t("2026-11-02", "08:20"), "CS002", *forward("E002", "engineering", "照明维修"))
              .then(t("2026-11-02", "15:00"), "E002", *resolve_complaint(
                  "更换烧毁的照明回路接触器", "接触器烧毁", "维修单 GC-1102-05", action="车库照明纳入夜间巡查"))
              .then(t("2026-11-02", "17:00"), "S001", *callback())
@@ -154,8 +152,7 @@ def stories() -> list[Story]:
     s.append(Story("night_late", at, "N001", complaint(at, "N001", customer("赵雅琴", "13823367710", "A座1108"),
                                                        "隔壁装修夜间施工噪音", "minor"),
                    breaches=("night_handover",))
-             .then(t("2026-11-11", "10:00"), "N001", "ticket", "forward", "{id}", "--to", "S001",
-                   "--department", "cs", "--reason", "夜间投诉移交客服主管")
+             .then(t("2026-11-11", "10:00"), "N001", *forward("S001", "cs", "夜间投诉移交客服主管"))
              .then(t("2026-11-11", "11:00"), "S001", *resolve_complaint(
                  "通知装修单位夜间停止施工并书面警告", "装修单位违反施工时间规定", "装修管理记录、警告通知",
                  action="加强装修夜间巡查"))
@@ -250,8 +247,7 @@ def stories() -> list[Story]:
         *kesu, *customer("华南包装材料厂 采购部", "0769-22881234", "东莞市长安镇"), "--content", "GPS终端外壳开裂",
         "--order-no", "SO-2609-118", "--part-no", "GT06-SHELL", "--ship-date", "2026-09-18", "--qty", "200",
         "--defect-qty", "12", "--customer-request", "换货"])
-             .then(t("2026-10-12", "10:30"), "CS002", "ticket", "forward", "{id}", "--to", "Q001",
-                   "--department", "gps_division", "--reason", "质量异常,事业部调查")
+             .then(t("2026-10-12", "10:30"), "CS002", *forward("Q001", "gps_division", "质量异常,事业部调查"))
              .then(t("2026-10-20", "15:00"), "Q001", "ticket", "resolve", "{id}", "--resolution", "12台外壳换新",
                    "--cause-class", "quality")
              .then(t("2026-10-22", "10:00"), "CS002", *close(t("2026-10-21", "16:00"))))
@@ -260,15 +256,13 @@ def stories() -> list[Story]:
         *kesu, "--overseas", *customer("Lam Trading (HK) Ltd.", "+852-2388-1234", "香港九龙观塘"),
         "--content", "出口批次终端定位漂移", "--order-no", "EX-2610-021", "--part-no", "GT06-EX", "--ship-date",
         "2026-10-15", "--qty", "500", "--defect-qty", "35", "--customer-request", "客户加工中未确定"])
-             .then(t("2026-11-10", "11:30"), "CS002", "ticket", "forward", "{id}", "--to", "Q001",
-                   "--department", "gps_division", "--reason", "海外客诉,事业部调查"))
+             .then(t("2026-11-10", "11:30"), "CS002", *forward("Q001", "gps_division", "海外客诉,事业部调查")))
     at = t("2026-10-28", "14:00")
     s.append(Story("kesu_overdue", at, "CS002", [
         *kesu, *customer("粤通汽车租赁公司", "020-38765432", "广州市天河区"), "--content", "批量终端电池鼓包",
         "--order-no", "SO-2610-077", "--part-no", "GT02-BAT", "--ship-date", "2026-10-08", "--qty", "80",
         "--defect-qty", "9", "--customer-request", "退货并赔偿"], breaches=("kesu_close",))
-             .then(t("2026-10-28", "14:20"), "CS002", "ticket", "forward", "{id}", "--to", "Q001",
-                   "--department", "gps_division", "--reason", "电池质量问题"))
+             .then(t("2026-10-28", "14:20"), "CS002", *forward("Q001", "gps_division", "电池质量问题")))
     at = t("2026-11-05", "15:00")
     s.append(Story("kesu_no_loss", at, "CS002", [
         *kesu, "--no-loss", "--abnormality-form", "YC-2611-002", *customer("华南包装材料厂 采购部", "0769-22881234",
@@ -287,8 +281,7 @@ def stories() -> list[Story]:
         "--symptoms", "主供水泵停转,备用泵未自动切换", "--response-plan", "手动启用备用泵,通知租户"])
              .then(t("2026-11-09", "08:58"), "CS001", "ticket", "report", "{id}", "--to", "E002", "--to", "P001",
                    "--note", "重大故障通报")
-             .then(t("2026-11-09", "09:00"), "CS001", "ticket", "forward", "{id}", "--to", "E002",
-                   "--department", "engineering", "--reason", "水泵抢修")
+             .then(t("2026-11-09", "09:00"), "CS001", *forward("E002", "engineering", "水泵抢修"))
              .then(t("2026-11-09", "12:30"), "E002", "ticket", "resolve", "{id}", "--resolution", "更换主泵电机,恢复供水")
              .then(t("2026-11-10", "16:00"), "E002", "ticket", "analysis", "{id}", "--impact", "B座停水约4小时",
                    "--handling", "手动切换备用泵后更换主泵电机", "--root-cause", "主泵电机过热烧毁,自动切换继电器故障",
@@ -301,8 +294,7 @@ def stories() -> list[Story]:
     s.append(Story("director_late", at, "CS001", complaint(at, "CS001", customer("郑美玲", "13411236678", "A座901"),
                                                            "物业费账单与合同约定不符,多次沟通未果"),
                    breaches=("answer", "resolve", "promised"))
-             .then(t("2026-11-03", "09:30"), "CS001", "ticket", "forward", "{id}", "--to", "S001",
-                   "--department", "cs", "--reason", "账单争议由客服主管处理")
+             .then(t("2026-11-03", "09:30"), "CS001", *forward("S001", "cs", "账单争议由客服主管处理"))
              .then(t("2026-11-03", "14:00"), "S001", "ticket", "escalate", "{id}", "--to", "D001",
                    "--reason", "big_problem", "--note", "涉及合同条款解释")
              .then(t("2026-11-07", "11:00"), "D001", *resolve_complaint(
@@ -316,8 +308,7 @@ def stories() -> list[Story]:
     s.append(Story("late_callback", at, "A002", complaint(at, "A002", customer("何志明", "13925567788", "C座302"),
                                                           "保洁未按时清理楼层垃圾", "minor"),
                    breaches=("callback",))
-             .then(t("2026-11-12", "10:10"), "A002", "ticket", "forward", "{id}", "--to", "C001",
-                   "--department", "cleaning", "--reason", "保洁班次安排")
+             .then(t("2026-11-12", "10:10"), "A002", *forward("C001", "cleaning", "保洁班次安排"))
              .then(t("2026-11-12", "15:00"), "C001", *resolve_complaint(
                  "调整C座保洁班次,增加午间清运", "午间清运班次缺人", "保洁排班表", action="增加午间清运"))
              .then(t("2026-11-13", "21:00"), "S001", *callback(notes="客户满意,但回访超时"))
@@ -340,8 +331,7 @@ def stories() -> list[Story]:
     at = t("2026-11-19", "15:00")
     s.append(Story("waiting", at, "CS002", complaint(at, "CS002", customer("蔡先生", "13510098876", "C座1506"),
                                                      "门禁卡经常刷不开"))
-             .then(t("2026-11-19", "15:10"), "CS002", "ticket", "forward", "{id}", "--to", "B002",
-                   "--department", "security", "--reason", "门禁系统由保安部管理")
+             .then(t("2026-11-19", "15:10"), "CS002", *forward("B002", "security", "门禁系统由保安部管理"))
              .then(t("2026-11-19", "16:00"), "B002", "ticket", "wait", "{id}", "--reason", "客户出差,约定回来后带卡检测"))
     return s
 
@@ -406,8 +396,7 @@ def routine() -> list[Story]:
             text, handler, dept = rnd.choice(MINOR)
             at = t(d, "11:00")
             out.append(Story(f"r{n}", at, agent, complaint(at, agent, who, text, "minor"))
-                       .then(t(d, "11:10"), agent, "ticket", "forward", "{id}", "--to", handler, "--department", dept,
-                             "--reason", "转责任部门处理")
+                       .then(t(d, "11:10"), agent, *forward(handler, dept, "转责任部门处理"))
                        .then(t(d, "15:00"), handler, *resolve_complaint(
                            "已现场整改并向客户致歉", "岗位巡查不到位", "整改照片", action="增加巡查频次"))
                        .then(t(d, "16:30"), "S001", *callback())
@@ -416,16 +405,14 @@ def routine() -> list[Story]:
             out.append(Story(f"r{n}", t(d, "14:00"), agent, [
                 "ticket", "new", "--type", "suggestion", "--channel", rnd.choice(["letter", "online", "visit"]), *who,
                 "--content", rnd.choice(SUGGEST)])
-                .then(t(d, "14:10"), agent, "ticket", "forward", "{id}", "--to", "D001", "--department", "cs",
-                      "--reason", "合理化建议报主任决定")
+                .then(t(d, "14:10"), agent, *forward("D001", "cs", "合理化建议报主任决定"))
                 .then(t(nxt, "11:00"), "D001", "ticket", "resolve", "{id}", "--resolution", "建议已采纳,列入本月整改计划",
                       "--decision", "adopt")
                 .then(t(nxt, "11:30"), agent, *close(t(nxt, "11:20"))))
         else:
             out.append(Story(f"r{n}", t(d, "15:30"), agent, [
                 "ticket", "new", "--type", "assistance", "--channel", "phone", *who, "--content", rnd.choice(ASSIST)])
-                .then(t(d, "15:40"), agent, "ticket", "forward", "{id}", "--to", "L001", "--department", "cs",
-                      "--reason", "当班领班安排人手")
+                .then(t(d, "15:40"), agent, *forward("L001", "cs", "当班领班安排人手"))
                 .then(t(d, "16:40"), "L001", "ticket", "resolve", "{id}", "--resolution", "已安排人员协助完成")
                 .then(t(d, "17:00"), agent, *close(t(d, "16:50"))))
     return out
