@@ -796,6 +796,9 @@ DEADLINE_RULES = {
 
 def _deadline_rule(rule_id: str) -> Callable[[Ticket, Context], Iterator[Problem]]:
     def check(t: Ticket, ctx: Context) -> Iterator[Problem]:
+        # Closed tickets keep their misses in `csops sla` and `csops kpi`; validate warns while it can act.
+        if t.status is Status.closed:
+            return
         for d in deadlines(t, ctx.calendar):
             if d.rule == rule_id and d.breached(ctx.now):
                 due = d.due.isoformat(timespec="minutes") if d.due else ""
