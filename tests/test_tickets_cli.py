@@ -206,3 +206,18 @@ def test_TKT_GEN_01_unknown_or_chinese_type_is_refused_with_the_identifier(offic
     result = office.run("ticket", "new", "--type", "bogus", *args, as_="CS001", now=T0)
     assert result.exit_code == 1 and "consultation (咨询)" in result.output
     assert not (office.root / "records" / "tickets").exists()
+
+
+def test_TKT_FCR_01_audit_finds_a_replaced_first_owner(office: Office) -> None:
+    step(office, "CS001", T0, *COMPLAINT)
+    clean = json.loads(office.run("audit", "--format", "json").output)
+    assert not [f for f in clean["findings"] if f["rule"] == "TKT-FCR-01"]
+    path = office.root / "records" / "tickets" / "2026" / "11" / "T-2611-A001.yaml"
+    text = path.read_text(encoding="utf-8")
+    # A consistent hand edit: validate alone cannot see it, the history can.
+    path.write_text(text.replace("CS001", "CS002"), encoding="utf-8")
+    office.git("commit", "-qam", "fix owner")
+    assert office.run("validate", now="2026-11-02T10:00:00+08:00").exit_code == 0
+    result = office.run("audit", "--format", "json")
+    findings = [f for f in json.loads(result.output)["findings"] if f["rule"] == "TKT-FCR-01"]
+    assert result.exit_code == 1 and findings and "CS001" in findings[0]["message"]

@@ -811,3 +811,23 @@ def _deadline_rule(rule_id: str) -> Callable[[Ticket, Context], Iterator[Problem
 for _rid, _title in DEADLINE_RULES.items():
     record_rule(_rid, "ticket", title=_title, severity=Level.warning, enforcement="computed deadline")(
         _ticket(_deadline_rule(_rid)))
+
+
+# -- history (csops audit) ------------------------------------------------------------------
+
+
+def first_owner_unchanged(change: Any) -> Iterator[Problem]:
+    """TKT-FCR-01 over git history: a ticket's first-contact owner is never replaced.
+
+    Registered in ``csops.audit.HISTORY_CHECKS``; ``change`` is an audit ``RecordChange``.
+    """
+    before, after = change.before or {}, change.after or {}
+    if "/tickets/" not in f"/{change.path}" or not before or not after:
+        return
+    old, new = before.get("first_owner"), after.get("first_owner")
+    if old and new != old:
+        yield Problem(
+            f"commit {change.commit.sha[:10]} changed the first-contact owner of {change.record_id} from {old} to {new}",
+            ("first_owner",), f"restore first_owner: {old}; pass the matter on with csops ticket forward",
+            rule="TKT-FCR-01",
+        )
