@@ -193,6 +193,8 @@ def _callbacks(ticket: Ticket, cal: BusinessCalendar, closed_at: datetime | None
     policy = cal.policy.sla.callback
     if ticket.type not in (TicketType.complaint, TicketType.repair):
         return []
+    if ticket.type is TicketType.repair and ticket.customer.internal:
+        return []  # internal repairs: a 70% face-to-face target (TKT-CB-04, KPI-02), no per-ticket clock
     resolves = ticket.of_action("resolve")
     out = []
     for n, event in enumerate(resolves):

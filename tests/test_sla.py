@@ -90,6 +90,17 @@ def test_TKT_CB_03_repair_callback_24_working_hours() -> None:
     assert rule_hits(t, "TKT-CB-03")
 
 
+def test_TKT_CB_03_internal_repairs_have_no_callback_clock() -> None:
+    resolve = ("resolve", "2026-09-30 16:00", "E001", {"resolution": "修好"})
+    t = ticket("repair", received="2026-09-30 09:00", events=[resolve],
+               customer={"name": "保洁部", "contact": "8012", "internal": True})
+    assert not [d for d in deadlines(t, context().calendar) if d.key == "callback"]
+    close = ("close", "2026-10-08 09:00", "CS001", {"customer_notified_at": "2026-10-08T09:00:00+08:00"})
+    internal = {"customer": {"name": "保洁部", "contact": "8012", "internal": True}}
+    assert not rule_hits(ticket("repair", events=[resolve, close], **internal), "TKT-FCR-08")
+    assert rule_hits(ticket("repair", events=[resolve, close]), "TKT-FCR-08")
+
+
 def test_TKT_QC_17_kesu_15_or_20_days() -> None:
     domestic = ticket("kesu")
     assert dl(domestic, "kesu_close")[0].due == at("2026-11-17 09:00")
