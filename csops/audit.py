@@ -24,7 +24,9 @@ from csops.store import RECORDS
 from csops.yamlio import YamlSyntaxError, load_fast
 
 #: Family history checks, "module:function"; each takes a RecordChange and yields Problems.
-HISTORY_CHECKS: list[str] = []
+HISTORY_CHECKS: list[str] = [
+    "csops.rules.tickets:first_owner_unchanged",
+]
 # Clock skew tolerated between an event's time and its commit's time.
 SKEW = timedelta(minutes=5)
 

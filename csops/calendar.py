@@ -20,6 +20,7 @@ from csops.models.policy import Policy, parse_window
 _WEEKDAYS = list(Weekday)
 # A scan longer than this many days without a working minute means the calendar is empty.
 _MAX_SCAN_DAYS = 3660
+_DAY_END = time(23, 59, 59, 999999)
 
 
 class CalendarError(ValueError):
@@ -99,8 +100,11 @@ class BusinessCalendar:
         return instant.astimezone(self.tz)
 
     def _intervals(self, day: date) -> list[tuple[datetime, datetime]]:
+        # A window written as ending at 24:00 is parsed as 23:59:59.999999; it ends at midnight.
         return [
-            (datetime.combine(day, start, self.tz), datetime.combine(day, end, self.tz))
+            (datetime.combine(day, start, self.tz),
+             datetime.combine(day + timedelta(days=1), time(0), self.tz) if end == _DAY_END
+             else datetime.combine(day, end, self.tz))
             for start, end in self.windows(day)
         ]
 

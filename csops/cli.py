@@ -40,6 +40,9 @@ COMMANDS: dict[str, str] = {
     "duty": "csops.commands.handover:duty",
     "roster": "csops.commands.roster:roster",
     "swap": "csops.commands.swap:swap",
+    "ticket": "csops.commands.ticket:ticket",
+    "sla": "csops.commands.sla:sla",
+    "kpi": "csops.commands.sla:kpi",
 }
 
 

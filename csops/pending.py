@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 #: Providers, "module:function". Tickets and key loans add theirs.
 PROVIDERS: list[str] = [
+    "csops.sla:pending",
     "csops.keystatus:pending",
 ]
 

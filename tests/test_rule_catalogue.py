@@ -10,7 +10,7 @@ from csops.rules import load_rules
 HERE = Path(__file__).parent
 
 
-def test_functions() -> dict[str, str]:
+def _test_function_sources() -> dict[str, str]:
     found: dict[str, str] = {}
     for path in HERE.glob("test_*.py"):
         source = path.read_text(encoding="utf-8")
@@ -23,7 +23,7 @@ def test_functions() -> dict[str, str]:
 def test_every_registered_rule_is_named_by_a_test() -> None:
     rules = {rule.id for rule in load_rules()}
     assert len(rules) > 50
-    bodies = list(test_functions().values())
+    bodies = list(_test_function_sources().values())
     untested = sorted(r for r in rules if not any(r in b or r.replace("-", "_") in b for b in bodies))
     assert untested == [], f"rules with no test naming them: {untested}"
 

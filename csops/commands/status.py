@@ -17,6 +17,7 @@ SECTIONS: list[str] = [
     "csops.commands.status:office_section",
     "csops.keystatus:status_section",
     "csops.commands.handover:status_section",
+    "csops.commands.sla:status_section",
 ]
 
 

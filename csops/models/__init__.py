@@ -17,10 +17,12 @@ def kinds() -> dict[str, type[Record]]:
     from csops.models.policy import Policy
     from csops.models.roster import Roster, Swap
     from csops.models.staff import Staff
+    from csops.models.ticket import Ticket
 
     models: list[type[Record]] = [Policy, Staff, Meeting]
     models += [Key, KeyLoan, KeyCheck, KeyShift, HazmatEntry]
     models += [Roster, Swap, Handover, DutyLog]
+    models += [Ticket]
     return {model.KIND: model for model in models}
 
 

@@ -117,6 +117,16 @@ class Sla(Model):
     night_handover_time: time = time(8, 0)
     #: TKT-GEN-04 (inferred threshold): a reply is expected within this many working hours.
     reply_working_hours: int = 8
+    night_start: time = Field(time(18, 0), description="TKT-NGT-01/02, CFL-24: night duty runs from this time to night_handover_time")
+    resolve_working_hours_by_type: dict[str, int] = Field(
+        default_factory=lambda: {"consultation": 8, "suggestion": 24, "assistance": 8, "repair": 24,
+                                 "installation": 40, "major_fault": 8},
+        description="TKT-GEN-08 (inferred): due time of a ticket type the sources give no number for",
+    )
+    dispatch_approval: dict[str, bool] = Field(
+        default_factory=lambda: {"product": True, "property": False, "installation": True},
+        description="TKT-REP-02, TKT-INS-02, CFL-27: manager approval before the technician goes",
+    )
 
 
 class HandoverPolicy(Model):

@@ -27,6 +27,7 @@ RULE_MODULES = (
     "csops.rules.keys",
     "csops.rules.hazmat",
     "csops.rules.handovers",
+    "csops.rules.tickets",
 )
 
 

@@ -1,0 +1,314 @@
+"""Ticket deadlines, computed from the record, the policy and the business calendar alone.
+
+Nothing here reads the clock: :func:`deadlines` needs no "now" at all, and :meth:`Deadline.state`
+takes it as an argument. The same record and policy therefore give the same deadlines on any machine,
+on any date. Waiting-for-customer pauses come from ``wait``/``resume`` events: a pause that starts
+before a deadline pushes it back by the pause's length (in working minutes for working-hour clocks,
+in clock time otherwise); while a pause is open the clock is stopped and the deadline is "paused".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from csops.calendar import BusinessCalendar
+from csops.models.policy import Severity3
+from csops.models.ticket import Severity, Ticket, TicketType
+
+FORWARD_RULE = {Severity.major: "TKT-SLA-01", Severity.general: "TKT-SLA-02", Severity.minor: "TKT-SLA-03"}
+
+STATE_LABELS = {"met": "按时完成", "missed": "超时完成", "overdue": "已超时", "pending": "未到期",
+                "paused": "暂停(等待客户)", "void": "不适用(已结案)"}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    key: str
+    rule: str
+    label: str
+    due: datetime | None  # None while the clock is stopped (waiting for the customer)
+    done_at: datetime | None = None
+    #: When the ticket was closed with this deadline still open (its clock stops there).
+    closed_at: datetime | None = None
+
+    def state(self, now: datetime) -> str:
+        if self.done_at is not None:
+            return "met" if self.due is None or self.done_at <= self.due else "missed"
+        if self.due is None:
+            return "paused"
+        if self.closed_at is not None:
+            return "void" if self.closed_at <= self.due else "missed"
+        return "overdue" if now > self.due else "pending"
+
+    def breached(self, now: datetime) -> bool:
+        return self.state(now) in ("missed", "overdue")
+
+    def as_dict(self, now: datetime) -> dict[str, Any]:
+        state = self.state(now)
+        remaining = int((self.due - now).total_seconds() // 60) if self.due and state == "pending" else None
+        return {
+            "key": self.key, "rule": self.rule, "label": self.label,
+            "due": self.due.isoformat() if self.due else None,
+            "done_at": self.done_at.isoformat() if self.done_at else None,
+            "state": state, "state_label": STATE_LABELS[state], "remaining_min": remaining,
+        }
+
+
+def severity_key(severity: Severity) -> Severity3:
+    """The policy's per-severity tables are keyed by the identifier."""
+    return cast(Severity3, severity.value)
+
+
+def is_night(cal: BusinessCalendar, instant: datetime) -> bool:
+    """Night duty (TKT-NGT-01, CFL-24): before the morning handover, after night_start, or a day off."""
+    local = cal.local(instant)
+    sla = cal.policy.sla
+    if not cal.is_workday(local.date()):
+        return True
+    return local.time() >= sla.night_start or local.time() < sla.night_handover_time
+
+
+def morning_after(cal: BusinessCalendar, instant: datetime) -> datetime:
+    """TKT-NGT-02: the first working morning at the handover time after a night intake."""
+    local = cal.local(instant)
+    at = cal.policy.sla.night_handover_time
+    if cal.is_workday(local.date()) and local.time() < at:
+        return datetime.combine(local.date(), at, cal.tz)
+    return cal.next_working_day_at(instant, at)
+
+
+def pauses(ticket: Ticket) -> list[tuple[datetime, datetime | None]]:
+    out: list[tuple[datetime, datetime | None]] = []
+    start: datetime | None = None
+    for event in ticket.events:
+        if event.action == "wait" and start is None:
+            start = event.at
+        elif event.action == "resume" and start is not None:
+            out.append((start, event.at))
+            start = None
+    if start is not None:
+        out.append((start, None))
+    return out
+
+
+def _extend(cal: BusinessCalendar, due: datetime, spans: list[tuple[datetime, datetime | None]],
+            working: bool) -> datetime | None:
+    for begin, end in spans:
+        if begin >= due:
+            break
+        if end is None:
+            return None
+        if working:
+            due = cal.add_working_minutes(due, cal.working_minutes_between(begin, end))
+        else:
+            due = due + (end - begin)
+    return due
+
+
+def _first(ticket: Ticket, actions: tuple[str, ...], after: datetime | None = None,
+           before: datetime | None = None, cond: Any = None) -> datetime | None:
+    for event in ticket.events[1:]:
+        if event.action not in actions:
+            continue
+        if after is not None and event.at < after:
+            continue
+        if before is not None and event.at >= before:
+            continue
+        if cond is not None and not cond(event):
+            continue
+        at: datetime = event.at
+        return at
+    return None
+
+
+def deadlines(ticket: Ticket, cal: BusinessCalendar) -> list[Deadline]:
+    """Every deadline of ``ticket`` with the time it was met (if it was)."""
+    if not ticket.events:
+        return []
+    sla = cal.policy.sla
+    received = ticket.received_at
+    state = ticket.fold()
+    severity = state.severity
+    spans = pauses(ticket)
+    closes = ticket.of_action("close")
+    closed_at = closes[-1].at if closes and state.status.value == "closed" else None
+    handled = _first(ticket, ("forward", "assign", "resolve"))
+    resolved = _first(ticket, ("resolve",))
+    night = is_night(cal, received)
+    out: list[Deadline] = []
+
+    def add(key: str, rule: str, label: str, due: datetime | None, done: datetime | None) -> None:
+        out.append(Deadline(key, rule, label, due, done, closed_at if done is None else None))
+
+    def working(hours: int) -> datetime | None:
+        return _extend(cal, cal.add_working_minutes(received, hours * 60), spans, True)
+
+    major_matter = ticket.type is TicketType.complaint and severity is Severity.major
+    if ticket.type is TicketType.complaint and severity is not None:
+        if night and not major_matter:
+            # "次日第一时间": the morning handover, plus the usual forwarding allowance of the severity.
+            due = morning_after(cal, received) + timedelta(minutes=sla.complaint.forward_min[severity_key(severity)])
+            add("night_handover", "TKT-NGT-02", "夜间受理次日移交", due, handled)
+        elif not ticket.answered_at_intake:
+            due = received + timedelta(minutes=sla.complaint.forward_min[severity_key(severity)])
+            add("forward", FORWARD_RULE[severity], "转呈当事部门", due, handled)
+        if major_matter:
+            add("report", "TKT-SLA-01", "上报管理层",
+                received + timedelta(minutes=sla.complaint.report_major_min), _first(ticket, ("report",)))
+            add("answer", "TKT-SLA-04", "明确答复(3天)",
+                _extend(cal, received + timedelta(days=sla.complaint.major_answer_days), spans, False), resolved)
+        else:
+            resolve_due = working(sla.complaint.resolve_working_hours)
+            rule = "TKT-SLA-02" if severity is Severity.general else "TKT-SLA-03"
+            if severity is Severity.minor and ticket.customer_requested_by and resolve_due:
+                resolve_due = min(resolve_due, ticket.customer_requested_by)
+            add("resolve", rule, "处理结束(24工作小时)", resolve_due, resolved)
+    elif ticket.type is TicketType.kesu:
+        kesu = ticket.kesu
+        start = (kesu.accepted_at if kesu and kesu.accepted_at else received)
+        days = sla.kesu.overseas_days if kesu and kesu.overseas else sla.kesu.domestic_days
+        add("kesu_close", "TKT-QC-17", f"客诉结案({days}天)",
+            _extend(cal, start + timedelta(days=days), spans, False), closes[0].at if closes else None)
+    else:
+        if night and ticket.type is not TicketType.major_fault:
+            add("night_handover", "TKT-NGT-02", "夜间受理次日移交", morning_after(cal, received), handled)
+        hours = sla.resolve_working_hours_by_type.get(ticket.type.value)
+        if hours:
+            add("resolve", "TKT-GEN-08", f"处理完毕({hours}工作小时)", working(hours), resolved)
+    if ticket.promised_reply_at is not None and ticket.type is not TicketType.kesu:
+        add("promised", "TKT-CMP-05", "约定答复时间", ticket.promised_reply_at, resolved)
+    escalated = _first(ticket, ("escalate",), cond=lambda e: e.reason.value == "big_problem")
+    if escalated is not None and not major_matter:
+        add("answer", "TKT-SLA-04", "主任答复(3天)",
+            _extend(cal, received + timedelta(days=sla.complaint.major_answer_days), spans, False),
+            _first(ticket, ("resolve",), after=escalated))
+    out.extend(_callbacks(ticket, cal, closed_at))
+    return out
+
+
+def _callbacks(ticket: Ticket, cal: BusinessCalendar, closed_at: datetime | None) -> list[Deadline]:
+    """TKT-CB-01 (complaints, 24 clock hours) and TKT-CB-03 (repairs, 24 working hours) per resolution."""
+    policy = cal.policy.sla.callback
+    if ticket.type not in (TicketType.complaint, TicketType.repair):
+        return []
+    if ticket.type is TicketType.repair and ticket.customer.internal:
+        return []  # internal repairs: a 70% face-to-face target (TKT-CB-04, KPI-02), no per-ticket clock
+    resolves = ticket.of_action("resolve")
+    out = []
+    for n, event in enumerate(resolves):
+        after = event.at
+        before = resolves[n + 1].at if n + 1 < len(resolves) else None
+        done = _first(ticket, ("callback",), after=after, before=before, cond=lambda e: e.reached)
+        if ticket.type is TicketType.complaint:
+            due = after + timedelta(hours=policy.complaint_hours)
+            rule, label = "TKT-CB-01", "投诉回访(24小时)"
+        else:
+            due = cal.add_working_minutes(after, policy.repair_working_hours * 60)
+            rule, label = "TKT-CB-03", "报修回访(24工作小时)"
+        key = "callback" if n == 0 else f"callback_{n + 1}"
+        out.append(Deadline(key, rule, label, due, done, closed_at if done is None else None))
+    return out
+
+
+def next_due(ticket: Ticket, cal: BusinessCalendar, now: datetime) -> Deadline | None:
+    """The earliest deadline still open (pending or overdue)."""
+    open_ = [d for d in deadlines(ticket, cal) if d.state(now) in ("pending", "overdue") and d.due]
+    return min(open_, key=lambda d: d.due or now) if open_ else None
+
+
+#: Deadlines the first-contact owner answers for (TKT-FCR-02/08/10); the others fall on the holder.
+FIRST_OWNER_KEYS = ("forward", "report", "night_handover", "callback", "promised")
+
+
+def responsible(ticket: Ticket, deadline: Deadline) -> str | None:
+    if deadline.key.split("_")[0] in FIRST_OWNER_KEYS or deadline.key in FIRST_OWNER_KEYS:
+        return ticket.first_owner
+    return ticket.fold().owner
+
+
+def pending(ctx: Any, staff_id: str | None, at: datetime) -> list[Any]:
+    """Pending provider (csops.pending): open tickets owed by ``staff_id`` as of ``at``."""
+    from csops.pending import PendingItem
+
+    items = []
+    for ticket in ctx.of(Ticket):
+        if ticket.received_at > at:
+            continue
+        then = ticket.as_of(at)
+        state = then.fold()
+        if state.status.value == "closed":
+            continue
+        if staff_id is not None and staff_id not in (state.owner, ticket.first_owner):
+            continue
+        nd = next_due(then, ctx.calendar, at)
+        what = f"{nd.label}" if nd else state.status.label
+        items.append(PendingItem(
+            kind="ticket", record_id=ticket.id,
+            summary=f"{ticket.type.label} {ticket.id} {what}: {ticket.subject or (ticket.content or '')[:20]}",
+            owner=state.owner, due=nd.due if nd else None, overdue=bool(nd and nd.state(at) == "overdue"),
+        ))
+    return items
+
+
+# -- KPIs (RULES.md §6.2) ---------------------------------------------------------------------
+
+
+def _rate(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def kpis(ctx: Any, start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
+    """Ticket KPIs over tickets received in ``[start, end)``, as of ``now``.
+
+    KPI-05's denominator is not in the sources; this uses all tickets of the period (RULES.md §6.2).
+    """
+    cal = ctx.calendar
+    policy = ctx.policy
+    tickets = [t for t in ctx.of(Ticket) if start <= t.received_at < end]
+    repairs = [t for t in tickets if t.type is TicketType.repair and t.of_action("resolve")]
+    external = [t for t in repairs if not t.customer.internal]
+    internal = [t for t in repairs if t.customer.internal]
+
+    def called(t: Ticket) -> bool:
+        return any(e.reached for e in t.of_action("callback"))
+
+    repair_cb = [d for t in external for d in deadlines(t, cal) if d.rule == "TKT-CB-03"]
+    callbacks = [e for t in tickets for e in t.of_action("callback") if e.reached and e.satisfied is not None]
+    unhappy = [(t, i) for t in tickets for i, e in enumerate(t.events)
+               if e.action == "callback" and e.satisfied is False]
+    handled = [1 for t, i in unhappy if any(e.action == "resolve" for e in t.events[i:])]
+    complaints = [t for t in tickets if t.type is TicketType.complaint]
+    valid = [t for t in complaints if any(getattr(e, "validity", None) and e.validity.value == "valid"
+                                          for e in t.of_action("resolve"))]
+    sla_rules = ("TKT-SLA-01", "TKT-SLA-02", "TKT-SLA-03", "TKT-SLA-04", "TKT-CB-01", "TKT-NGT-02")
+    complaint_dl = [d for t in complaints for d in deadlines(t, cal) if d.rule in sla_rules]
+    decided = [d for d in complaint_dl if d.state(now) in ("met", "missed", "overdue")]
+    kesu_dl = [d for t in tickets if t.type is TicketType.kesu for d in deadlines(t, cal)
+               if d.state(now) in ("met", "missed", "overdue")]
+    one_go = [t for t in tickets if t.of_action("resolve") and not t.of_action("forward", "assign")]
+    rows = {
+        "KPI-01": ("客户报修回访率", _rate(sum(called(t) for t in external), len(external)),
+                   policy.sla.callback.repair_target, len(external)),
+        "KPI-01-SLA": ("报修24工作小时内回访率", _rate(sum(d.state(now) == "met" for d in repair_cb), len(repair_cb)),
+                       policy.sla.callback.repair_target, len(repair_cb)),
+        "KPI-02": ("内部报修回访率", _rate(sum(called(t) for t in internal), len(internal)),
+                   policy.sla.callback.internal_repair_target, len(internal)),
+        "KPI-03": ("回访问题处理率", _rate(len(handled), len(unhappy)), 1.0, len(unhappy)),
+        "KPI-04": ("满意率", _rate(sum(bool(e.satisfied) for e in callbacks), len(callbacks)),
+                   policy.kpi.satisfaction, len(callbacks)),
+        "KPI-05": ("有效投诉率(÷工单总数)", _rate(len(valid), len(tickets)), policy.kpi.valid_complaint_rate,
+                   len(tickets)),
+        "KPI-08": ("投诉时限达标率", _rate(sum(d.state(now) == "met" for d in decided), len(decided)), 1.0,
+                   len(decided)),
+        "KPI-08-QC": ("客诉按期结案率", _rate(sum(d.state(now) == "met" for d in kesu_dl), len(kesu_dl)), 1.0,
+                      len(kesu_dl)),
+        "TKT-FCR-04": ("首问一次办结率", _rate(len(one_go), len(tickets)), None, len(tickets)),
+    }
+    out = {}
+    for key, (label, value, target, base) in rows.items():
+        lower_is_better = key == "KPI-05"
+        ok = None if value is None or target is None else (value <= target if lower_is_better else value >= target)
+        out[key] = {"label": label, "value": value, "target": target, "base": base, "ok": ok}
+    return out
