@@ -56,6 +56,12 @@ WORDS: dict[str, str] = {
     "add": "登记", "lend": "借出", "return": "归还", "seal": "封存", "unseal": "启封", "reseal": "重新封存",
     "lost": "报失/损坏", "found": "拾交", "rekey": "换锁", "redistribute": "分发新钥匙", "pickup": "领取",
     "stock_in": "入库", "draw": "领用", "incident": "异常情况",
+    "roster": "排班表", "swap": "换班登记", "duty_log": "值班记录",
+    # ticket events
+    "received": "受理", "classify": "定级", "forward": "转呈", "assign": "派工", "approve": "审批",
+    "report": "上报", "escalate": "上报/升级", "update": "跟进", "wait": "等待客户", "resume": "恢复计时",
+    "resolve": "处理完毕", "callback": "回访", "finance": "交财务", "analysis": "故障分析报告",
+    "close": "结案", "reopen": "重开",
     "staff": "员工",
     "meeting": "会议纪要",
     "policy": "制度参数",

@@ -100,6 +100,10 @@ def main() -> None:
         print(f"check() in process, warm parse cache:   {warm * 1000:8.0f} ms")
         staged = timed(lambda: check(root, now, from_index=True))
         print(f"check() from the git index (hook):      {staged * 1000:8.0f} ms")
+        late = now + timedelta(days=800)  # every decision overdue: one located warning per file
+        flagged = timed(lambda: check(root, late))
+        count = len(check(root, late).warnings)
+        print(f"check() with a finding in every file:   {flagged * 1000:8.0f} ms  ({count} warnings located)")
         write = timed(lambda: subprocess.run(
             [sys.executable, "-m", "csops", "--root", str(root), "--as", "M001", "meeting", "new", "--type", "weekly",
              "--chair", "M001", "--content", "bench"], capture_output=True, check=True), repeat=3)

@@ -24,6 +24,7 @@ SECTIONS: list[str] = [
 def office_section(ctx: Context) -> tuple[str, list[str], dict[str, Any]]:
     from collections import Counter
 
+    from csops.labels import zh
     from csops.models.staff import Staff
 
     people = [p for p in ctx.of(Staff) if p.active]
@@ -31,7 +32,7 @@ def office_section(ctx: Context) -> tuple[str, list[str], dict[str, Any]]:
     counts = {kind: len(recs) for kind, recs in sorted(ctx.records.items()) if kind not in ("policy",)}
     lines = [f"{ctx.policy.office.name}: 在岗员工 {len(people)} 人 ("
              + ", ".join(f"{d} {n}" for d, n in sorted(by_dept.items())) + ")"]
-    lines.append("记录 (records): " + ", ".join(f"{k} {n}" for k, n in counts.items()))
+    lines.append("记录 (records): " + ", ".join(f"{zh(k)} {n}" for k, n in counts.items()))
     today = ctx.calendar.local(ctx.now).date()
     holiday = ctx.calendar.holiday_name(today)
     day_kind = "工作日" if ctx.calendar.is_workday(today) else ("节假日 " + holiday if holiday else "休息日")
