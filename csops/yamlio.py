@@ -14,8 +14,8 @@ import contextlib
 import io
 import os
 import tempfile
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
