@@ -43,6 +43,13 @@ def _has(node: Any, part: str | int) -> bool:
     return isinstance(part, int) and 0 <= part < len(node)
 
 
+def _naive(value: str) -> bool:
+    try:
+        return datetime.fromisoformat(value.replace(" ", "T")).tzinfo is None
+    except ValueError:
+        return False
+
+
 def _offset_hint(value: str, tz: str) -> str:
     try:
         naive = datetime.fromisoformat(value.replace(" ", "T"))
@@ -86,9 +93,12 @@ def schema_problem(error: Any, policy_tz: str, data: Any = None) -> Problem:
             f"unknown field `{field}`", loc,
             "remove it or correct its spelling (the record's schema is in schemas/)", rule="STORE-SCHEMA-02",
         )
-    if kind == "timezone_aware" or (kind.startswith("datetime") and isinstance(given, str) and "T" in given):
+    if kind == "timezone_aware" or (kind.startswith("datetime") and isinstance(given, str) and _naive(given)):
         return Problem(f"`{field}`: time without a UTC offset: `{given}`", loc,
                        _offset_hint(str(given), policy_tz), rule="STORE-TIME-01")
+    if kind in {"time_as_number", "time_out_of_range"} or kind.startswith("datetime"):
+        return Problem(f"`{field}`: not a valid time: {msg} (got {given!r})", loc,
+                       "write the time as 2026-11-23T09:12:00+08:00, with its UTC offset", rule="STORE-SCHEMA-01")
     if kind == "unknown_staff":
         return Problem(f"`{field}`: unknown staff id `{given}`", loc,
                        "use a 工号 from records/staff/, or add the person: csops staff add", rule="STORE-REF-01")
@@ -161,6 +171,13 @@ def findings_for(problems: Iterable[Problem], ctx: Context, default: LoadedFile 
             _add(target, problem)
 
 
+def selected(rel: str, only: set[str] | None) -> bool:
+    """Whether ``rel`` is one of the paths asked about, or lies in one of the folders asked about."""
+    if only is None:
+        return True
+    return any(rel == o or rel.startswith(o.rstrip("/") + "/") or o in ("", ".") for o in only)
+
+
 def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
                only: set[str] | None = None) -> tuple[Result, Context]:
     ctx = build_context(files, now, root)
@@ -172,13 +189,13 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
         files = [*files, missing]
         policy_file = missing
     for record, loaded in list(ctx.entries):
-        if only is None or loaded.rel in only:
+        if selected(loaded.rel, only):
             findings_for(check_record(record, ctx), ctx, loaded)
     findings_for(check_tree(ctx), ctx, policy_file)
     result = Result(files_checked=len(files))
     tree_ids = {r.id for r in load_rules() if r.scope == "tree"}
     for f in files:
-        if only is None or f.rel in only:
+        if selected(f.rel, only):
             result.extend(f.findings)
         else:  # outside the given paths, report only the cross-record findings
             result.extend(x for x in f.findings if x.rule in tree_ids)

@@ -86,6 +86,8 @@ class Instant(click.ParamType):
             self.fail(f"{value!r} is not an ISO 8601 time like 2026-11-23T09:12:00+08:00", param, ctx)
         if parsed.tzinfo is None:
             self.fail(f"{value!r} has no UTC offset: write it like {value}+08:00", param, ctx)
+        if not 2000 <= parsed.year <= 2100:
+            self.fail(f"{value!r}: the year must be between 2000 and 2100", param, ctx)
         return parsed
 
 

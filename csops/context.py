@@ -45,8 +45,17 @@ class Context:
         if isinstance(record, Staff):
             self.staff.setdefault(record.id, record)
 
-    def replace(self, old: Record | None, new: Record) -> None:
-        """Put ``new`` in place of ``old`` (a command's candidate change) for rule checks."""
+    def replace(self, old: Record | None, new: Record | None) -> None:
+        """Put ``new`` in place of ``old`` (a command's candidate change) for rule checks.
+
+        ``new=None`` takes ``old`` out again (undoing a refused new record).
+        """
+        if new is None:
+            if old is not None:
+                self.entries = [(r, f) for r, f in self.entries if r is not old]
+                if self.records.get(old.KIND, {}).get(old.id) is old:
+                    del self.records[old.KIND][old.id]
+            return
         loaded = self._files.get(id(old)) if old is not None else None
         if loaded is None:
             loaded = LoadedFile(rel=f"records/{new.expected_relpath()}", kind=new.KIND)

@@ -129,12 +129,13 @@ def commit(
     author: str,
     committer: tuple[str, str] | None = None,
     date: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> str:
     """Commit exactly ``paths`` (already added) and return the new commit id.
 
     Other staged changes of the user are left staged and out of the commit.
     """
-    env: dict[str, str] = {}
+    env = dict(env or {})
     if committer is not None:
         env["GIT_COMMITTER_NAME"], env["GIT_COMMITTER_EMAIL"] = committer
     if date is not None:

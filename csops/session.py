@@ -27,7 +27,7 @@ from csops.findings import Severity
 from csops.models.common import Record
 from csops.models.staff import Staff
 from csops.rules import Problem, check_record, check_tree
-from csops.store import RECORDS, SCHEMA_HEADER, allocate_id, check_station, find_root, read_tree
+from csops.store import RECORDS, SCHEMA_HEADER, LoadedFile, allocate_id, check_station, find_root, read_tree
 from csops.writer import Change, WriteError, apply
 from csops.yamlio import dump_round_trip, load_round_trip, merge_into
 
@@ -114,18 +114,24 @@ class Session:
         return found
 
     @cached_property
+    def clock(self) -> datetime:
+        """"Now": the injected --now, else the clock, read once per command."""
+        return self.now_option or datetime.now(UTC).replace(microsecond=0)
+
+    @cached_property
     def now(self) -> datetime:
-        if self.now_option is not None:
-            return self.now_option
-        clock = datetime.now(UTC).replace(microsecond=0)
-        return clock.astimezone(ZoneInfo(self.context.policy.timezone))
+        """"Now" in the office's zone, for event times and display."""
+        return self.clock.astimezone(ZoneInfo(self.context.policy.timezone))
+
+    @cached_property
+    def files(self) -> list[LoadedFile]:
+        return read_tree(self.root)
 
     @cached_property
     def context(self) -> Context:
         # Validated records only: a command runs the rules on what it changes (check_change), not on
-        # the whole tree. Rules that need "now" get the injected value, else the clock read once here.
-        now = self.now_option or datetime.now(UTC).replace(microsecond=0)
-        return build_context(read_tree(self.root), now, self.root)
+        # the whole tree.
+        return build_context(self.files, self.clock, self.root)
 
     def load(self) -> Context:
         return self.context
@@ -171,8 +177,21 @@ class Session:
 
     # -- writing --------------------------------------------------------------------------
 
+    def roster_is_empty(self) -> bool:
+        """No staff file at all (not: none valid), so a new office's first member may sign for themself."""
+        return not any(f.kind == "staff" for f in self.files)
+
+    def _refuse_on_broken_policy(self) -> None:
+        policy = next((f for f in self.files if f.kind == "policy"), None)
+        broken = [f for f in (policy.findings if policy else []) if f.severity is Severity.error]
+        if broken:
+            raise Refused([Problem(
+                f"records/policy.yaml has {len(broken)} error(s), so the rules cannot be applied: {broken[0].message}",
+                hint="fix it first: csops validate records/policy.yaml", rule=broken[0].rule)])
+
     def check_change(self, pairs: Sequence[tuple[Record | None, Record]]) -> list[Record]:
         """Validate candidates and refuse any change that adds an error; returns the final records."""
+        self._refuse_on_broken_policy()
         ctx = self.context
         staff_ids = set(ctx.staff)
         ids = {kind: set(recs) for kind, recs in ctx.records.items()}
@@ -198,8 +217,7 @@ class Session:
         if added:
             # Put the tree back as it was, so the Session stays usable after a refusal.
             for (old, _), new in zip(pairs, final, strict=True):
-                if old is not None:
-                    ctx.replace(new, old)
+                ctx.replace(new, old)
             raise Refused(added)
         return final
 
@@ -212,7 +230,8 @@ class Session:
         for (old, _), record in zip(pairs, final, strict=True):
             loaded = ctx.file_of(old) if old is not None else None
             rel = loaded.rel if loaded is not None else f"{RECORDS}/{record.expected_relpath()}"
-            changes.append(Change(rel, render(record, rel, loaded.text if loaded else None)))
+            changes.append(Change(rel, render(record, rel, loaded.text if loaded else None),
+                                  expected=loaded.raw if loaded else None))
         try:
             apply(self.root, changes, actor=actor or self.actor(), action=action, summary=summary,
                   records=[r.id for r in final], no_commit=self.no_commit, when=self.now_option)

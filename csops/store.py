@@ -34,6 +34,8 @@ class LoadedFile:
     kind: str | None
     text: str | None = None
     data: Any = None
+    #: The file's bytes as read; a write expects to find exactly these (no lost updates).
+    raw: bytes | None = None
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -143,7 +145,7 @@ class ParseCache:
 
 
 def read_file(rel: str, raw: bytes, cache: ParseCache | None = None) -> LoadedFile:
-    loaded = LoadedFile(rel=rel, kind=kind_for_relpath(rel[len(RECORDS) + 1 :]))
+    loaded = LoadedFile(rel=rel, kind=kind_for_relpath(rel[len(RECORDS) + 1 :]), raw=raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

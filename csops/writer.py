@@ -7,7 +7,10 @@ step restores the files and the index: no half-written record, no half-made comm
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +28,35 @@ class WriteError(RuntimeError):
 class Change:
     rel: str  # path relative to the repository root
     text: str
+    #: The bytes the command read before changing the record (None: a new record, no file yet).
+    #: The write is refused when the file on disk is no longer that, so nothing is overwritten.
+    expected: bytes | None = None
+
+
+#: Set for the commits csops makes: their records were checked by the same rules just before, so
+#: csops's own pre-commit hook does not check them again (other hooks still run).
+CHECKED_ENV = "CSOPS_CHECKED_COMMIT"
+LOCK_NAME = "csops.lock"
+
+
+@contextmanager
+def repo_lock(root: Path) -> Iterator[None]:
+    """One csops write at a time per clone: check, write and commit are not interleaved."""
+    lock = Path(git.out(["rev-parse", "--git-dir"], root))
+    lock = (lock if lock.is_absolute() else root / lock) / LOCK_NAME
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError as exc:
+        raise WriteError(
+            f"another csops command is writing in this repository ({lock} exists); "
+            "wait for it, or remove the file if no csops command is running"
+        ) from exc
+    try:
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
 
 
 def author_of(person: Staff) -> tuple[str, str]:
@@ -56,16 +88,32 @@ def apply(
     paths = [c.rel for c in changes]
     if git.toplevel(root) is None:
         raise WriteError(f"{root} is not a git repository: run `csops init` or `git init` first")
-    dirty = git.status_porcelain(root, paths)
+    with repo_lock(root):
+        _check_untouched(root, changes)
+        return _write_and_commit(root, changes, paths, actor=actor, action=action, summary=summary,
+                                 records=records, no_commit=no_commit, when=when)
+
+
+def _check_untouched(root: Path, changes: Sequence[Change]) -> None:
+    dirty = git.status_porcelain(root, [c.rel for c in changes])
     if dirty.strip():
         raise WriteError(
             "these records have uncommitted changes; commit or discard them first:\n" + dirty.rstrip()
         )
-    backups: dict[str, bytes | None] = {}
     for change in changes:
         target = root / change.rel
-        backups[change.rel] = target.read_bytes() if target.exists() else None
+        current = target.read_bytes() if target.exists() else None
+        if current != change.expected:
+            what = "already exists" if change.expected is None else "changed since this command read it"
+            raise WriteError(f"{change.rel} {what} (another command or clone wrote it); nothing was written: run the command again")
+
+
+def _write_and_commit(root: Path, changes: Sequence[Change], paths: list[str], *, actor: Staff, action: str,
+                      summary: str, records: Sequence[str], no_commit: bool, when: datetime | None) -> str | None:
+    backups = {c.rel: c.expected for c in changes}
+    new_dirs = [d for c in changes for d in _missing_dirs(root / c.rel)]
     written: list[str] = []
+    head_before = git.head(root)
     try:
         for change in changes:
             atomic_write(root / change.rel, change.text)
@@ -78,17 +126,31 @@ def apply(
         return git.commit(
             root, paths, commit_message(summary, records=records, action=action, actor=actor),
             author=f"{name} <{email}>", committer=committer,
-            date=when.isoformat() if when is not None else None,
+            date=when.isoformat() if when is not None else None, env={CHECKED_ENV: "1"},
         )
     except BaseException as exc:
-        _restore(root, written, backups)
-        git.unstage(root, paths)
+        if git.head(root) != head_before and not no_commit:
+            raise  # interrupted after git made the commit: the commit stands, nothing to undo
+        try:
+            _restore(root, written, backups, new_dirs)
+        finally:
+            git.unstage(root, paths)
         if isinstance(exc, (OSError, git.GitError)):
             raise WriteError(f"nothing was written or committed: {exc}") from exc
         raise
 
 
-def _restore(root: Path, written: Sequence[str], backups: dict[str, bytes | None]) -> None:
+def _missing_dirs(path: Path) -> list[Path]:
+    """Folders that writing ``path`` will create, deepest first (removed again on rollback)."""
+    missing = []
+    for parent in path.parents:
+        if parent.exists():
+            break
+        missing.append(parent)
+    return missing
+
+
+def _restore(root: Path, written: Sequence[str], backups: dict[str, bytes | None], new_dirs: Sequence[Path]) -> None:
     for rel in written:
         old = backups.get(rel)
         target = root / rel
@@ -96,3 +158,6 @@ def _restore(root: Path, written: Sequence[str], backups: dict[str, bytes | None
             target.unlink(missing_ok=True)
         else:
             atomic_write(target, old)
+    for folder in new_dirs:
+        with contextlib.suppress(OSError):
+            folder.rmdir()

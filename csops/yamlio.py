@@ -15,6 +15,7 @@ import io
 import os
 import tempfile
 from collections.abc import Sequence
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -188,9 +189,22 @@ def merge_into(target: Any, new: Any) -> Any:
                 target.append(value)
         del target[len(new) :]
         return target
-    if target == new and type(target) is type(new):
-        return target
+    if _equivalent(target, new):
+        return target  # keep the text as written: a rewrite would read as a changed history
     return new
+
+
+def _equivalent(old: Any, new: Any) -> bool:
+    """Same value, whatever the spelling: `2026-11-23T01:00:00+00:00` and `...Z` are one instant."""
+    if old == new and type(old) is type(new):
+        return True
+    if isinstance(old, str) and isinstance(new, str):
+        try:
+            a, b = datetime.fromisoformat(old.replace(" ", "T")), datetime.fromisoformat(new.replace(" ", "T"))
+        except ValueError:
+            return False
+        return a == b and a.utcoffset() == b.utcoffset()
+    return False
 
 
 def atomic_write(path: Path, content: str | bytes) -> None:

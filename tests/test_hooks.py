@@ -43,8 +43,11 @@ def test_hook_checks_the_staged_state_not_the_working_file(office: Office) -> No
     office.write("records/staff/CS099.yaml", BROKEN)
     office.git("add", "records/staff/CS099.yaml")
     office.write("records/staff/CS099.yaml", GOOD)  # fixed on disk, but not staged
+    before = office.commits()
     refused = office.git("commit", "-m", "add CS099", check=False)
     assert refused.returncode != 0
+    assert "STORE-ENUM-01" in refused.stdout + refused.stderr
+    assert office.commits() == before
 
 
 def test_hook_install_does_not_clobber_a_foreign_hook(office: Office) -> None:

@@ -28,8 +28,16 @@ def test_corrupt_cache_is_treated_as_empty(office: Office) -> None:
     assert files[REL].findings == []
 
 
-def test_broken_files_are_never_cached(office: Office) -> None:
-    office.write(REL, "id: [")
+def test_a_warm_cache_is_read_instead_of_parsing(office: Office) -> None:
+    import marshal
+
+    office.write(REL, GOOD)
     read_tree(office.root)
+    path = office.root / CACHE_DIR / ParseCache.NAME
+    tag, entries = marshal.loads(path.read_bytes())
+    key = ParseCache.digest(GOOD.encode("utf-8"))
+    entries[key] = {**entries[key], "name": "来自缓存"}  # only a cache hit can produce this value
+    path.write_bytes(marshal.dumps((tag, entries)))
     files = {f.rel: f for f in read_tree(office.root)}
-    assert [f.rule for f in files[REL].findings] == ["STORE-YAML-01"]
+    assert files[REL].data["name"] == "来自缓存"
+    assert {f.rel: f.data for f in read_tree(office.root, use_cache=False)}[REL]["name"] == "测试"

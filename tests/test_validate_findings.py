@@ -128,11 +128,12 @@ def test_events_out_of_order_and_in_the_future(office: Office) -> None:
     action: done
     decision: 1
 """
-    office.write(REL, text.replace("open_decisions: 0", "open_decisions: 0"))
+    office.write(REL, text)
     code, items = findings(office)
-    rules = {f["rule"] for f in items}
+    where = {f["rule"]: f["line"] for f in items}
     assert code == 1
-    assert {"STORE-EVT-01", "STORE-EVT-02"} <= rules
+    assert where["STORE-EVT-01"] == 12  # the second event's time, earlier than the first's
+    assert where["STORE-EVT-02"] == 18  # the third event, dated after "now"
 
 
 def test_findings_are_all_collected_not_just_the_first(office: Office) -> None:
@@ -156,6 +157,10 @@ def test_paths_limit_per_file_findings_but_keep_cross_record_checks(office: Offi
 
 
 def test_missing_policy_is_a_finding(office: Office) -> None:
+    office.git("rm", "-q", "--cached", "records/policy.yaml")  # staged for deletion, still on disk
+    result = office.run("validate", "--staged", now=NOW)
+    assert result.exit_code == 1
+    assert "records/policy.yaml:1:1: error STORE-POLICY-01" in result.output
     (office.root / "records" / "policy.yaml").unlink()
     result = office.run("validate", now=NOW)
     assert result.exit_code == 2  # no records repository here any more: a usage error
@@ -182,3 +187,43 @@ def test_RPT_14_the_right_level_chairs_each_meeting(office: Office) -> None:
     office.write(REL, GOOD.replace("type: weekly", "type: monthly").replace("chair: M001", "chair: D001"))
     code, items = findings(office)
     assert [f for f in items if f["rule"] == "RPT-14"] == []
+
+
+MORE_CASES = [
+    ("time as a number", GOOD.replace("2026-11-20T10:00:00+08:00", "20261120"), "STORE-SCHEMA-01", 6, "2026-11-23T09:12:00+08:00"),
+    ("time in 1970", GOOD.replace("2026-11-20T10:00:00+08:00", "1970-01-01T00:00:00+08:00"), "STORE-SCHEMA-01", 6, "UTC offset"),
+    ("bad time with an offset", GOOD.replace("2026-11-20T10:00:00+08:00", "2026-13-45T09:00:00+08:00"), "STORE-SCHEMA-01", 6, "UTC offset"),
+    ("a list, not a mapping", "- id: MT-2611-A001\n", "STORE-YAML-02", 1, "id: ..."),
+    ("a scalar", "just text\n", "STORE-YAML-02", 1, "id: ..."),
+    ("numeric id", GOOD.replace("id: MT-2611-A001", "id: 2611"), "STORE-SCHEMA-01", 3, "expected"),
+    ("duplicate key", GOOD.replace("    chair: M001\n", "    chair: M001\n    chair: S001\n"), "STORE-YAML-01", 11, "YAML"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "rule", "line", "hint"), MORE_CASES, ids=[c[0] for c in MORE_CASES])
+def test_more_bad_input_gets_a_finding(office: Office, name: str, content: str, rule: str, line: int, hint: str) -> None:
+    office.write(REL, content)
+    code, items = findings(office)
+    assert code == 1
+    match = [f for f in items if f["rule"] == rule]
+    assert match, items
+    assert (match[0]["path"], match[0]["line"]) == (REL, line)
+    assert hint in str(match[0]["hint"])
+    assert not [f for f in items if f["rule"] == "STORE-TIME-01"]  # these times have offsets or are not times
+
+
+def test_bom_and_crlf_are_read_as_plain_utf8(office: Office) -> None:
+    office.write(REL, "")
+    (office.root / REL).write_bytes(b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode("utf-8"))
+    code, items = findings(office)
+    assert code == 0 and only_errors(items) == []
+
+
+def test_validate_a_folder_or_a_missing_path(office: Office) -> None:
+    office.write(REL, GOOD.replace("by: M001", "by: X999"))
+    result = office.run("validate", str(office.root / "records" / "meetings"), now=NOW)
+    assert result.exit_code == 1 and "STORE-REF-01" in result.output
+    result = office.run("validate", str(office.root / "records" / "staff"), now=NOW)
+    assert result.exit_code == 0 and "STORE-REF-01" not in result.output
+    missing = office.run("validate", str(office.root / "records" / "nope.yaml"), now=NOW)
+    assert missing.exit_code == 2 and "does not exist" in missing.output

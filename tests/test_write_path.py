@@ -113,9 +113,13 @@ def test_failure_on_a_new_record_removes_it(office: Office) -> None:
     hook = office.root / ".git" / "hooks" / "pre-commit"
     hook.write_text("#!/bin/sh\nexit 1\n")
     hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
+    before = office.commits()
     result = office.run("meeting", "new", "--type", "weekly", "--chair", "M001", "--content", "x", as_="M001", now=NOW)
     assert result.exit_code == 1
+    assert "nothing was written or committed" in result.output
     assert not (office.root / MT).exists()
+    assert not (office.root / "records" / "meetings").exists()  # the folders it made are gone too
+    assert office.commits() == before
     assert office.status() == ""
 
 

@@ -72,6 +72,6 @@ def staff_add(session: Session, staff_id: str, name: str, department: str, roles
     person = Staff(id=staff_id, name=name, department=department, roles=list(roles),
                    level=level, git_emails=list(emails), phone=phone)
     # The first person added to an empty roster signs for themself (bootstrapping a new office).
-    actor = person if not ctx.staff else None
+    actor = person if session.roster_is_empty() else None
     session.save([(None, person)], action="staff.add", summary=f"员工入册 {person.display}", actor=actor)
     click.echo(f"已添加员工 (added): {person.display}")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,15 +14,15 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--staged", is_flag=True, help="Check the staged state in the git index (what a pre-commit hook must see).")
 @format_option
 @click.pass_obj
 def validate(session: Session, paths: tuple[Path, ...], staged: bool) -> None:
     """Check records against their schemas and every rule.
 
-    With PATHS, report those files plus every cross-record check over the whole tree (unique ids,
-    references, one holder per key). Exit 0 when clean (warnings allowed), 1 with errors.
+    With PATHS (files or folders), report the records there plus every cross-record check over the
+    whole tree (unique ids, references, one holder per key). Exit 0 when clean (warnings allowed), 1 with errors.
 
     \b
     Example:
@@ -31,8 +30,16 @@ def validate(session: Session, paths: tuple[Path, ...], staged: bool) -> None:
       csops validate records/tickets/2026/11/T-2611-A001.yaml --format json
       csops validate --staged        # as the pre-commit hook does
     """
-    from csops.checker import check
+    import os
 
+    from csops.checker import check
+    from csops.writer import CHECKED_ENV
+
+    if staged and os.environ.get(CHECKED_ENV):
+        # A commit csops itself makes: its records were checked by the same rules a moment ago,
+        # against new errors only and with the command's "now"; checking the tree again here would
+        # block it on problems it did not cause.
+        return
     root = session.root
     only = None
     if paths:
@@ -43,7 +50,7 @@ def validate(session: Session, paths: tuple[Path, ...], staged: bool) -> None:
                 only.add(absolute.relative_to(root).as_posix())
             except ValueError as exc:
                 raise click.BadParameter(f"{p} is outside the records repository {root}") from exc
-    result = check(root, session.now_option or datetime.now(UTC), from_index=staged, only=only)
+    result = check(root, session.clock, from_index=staged, only=only)
     (report_json if session.json else report_text)(result, sys.stdout)
     sys.exit(result.exit_code)
 

@@ -12,7 +12,15 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+)
 from pydantic_core import PydanticCustomError
 
 from csops.labels import LabeledEnum
@@ -31,8 +39,24 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=False, validate_default=True)
 
 
+def _text_time(value: Any) -> Any:
+    """Times are written as ISO 8601 text; a bare number is not taken for a Unix timestamp."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise PydanticCustomError(
+            "time_as_number", "a time must be written as text like 2026-11-23T09:12:00+08:00, not the number {value}",
+            {"value": value},
+        )
+    return value
+
+
+def _plausible(value: datetime) -> datetime:
+    if not 2000 <= value.year <= 2100:
+        raise PydanticCustomError("time_out_of_range", "year {year} is outside 2000-2100", {"year": value.year})
+    return value
+
+
 # A point in time with its UTC offset; a time without one is refused (STORE-TIME-01).
-Instant = AwareDatetime
+Instant = Annotated[AwareDatetime, BeforeValidator(_text_time), AfterValidator(_plausible)]
 
 
 def _check_staff(value: str, info: ValidationInfo) -> str:

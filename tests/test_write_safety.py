@@ -1,0 +1,108 @@
+"""What the first review found: nothing is overwritten, history is never rewritten by csops itself,
+a broken policy stops writes, and the hook does not block csops on problems it did not cause."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from csops.models.meeting import Held, Meeting, MeetingType
+from csops.session import Session
+from tests.fixtures import Office
+
+NOW = "2026-11-20T10:00:00+08:00"
+LATER = "2026-11-20T11:00:00+08:00"
+MT = "records/meetings/2026/11/MT-2611-A001.yaml"
+
+
+def new_meeting(office: Office, content: str = "本周工作总结") -> str:
+    return office.ok("meeting", "new", "--type", "weekly", "--chair", "M001", "--content", content,
+                     as_="M001", now=NOW).output
+
+
+def test_a_new_record_never_overwrites_a_file_written_meanwhile(office: Office) -> None:
+    """Two commands on one clone: the second to save must not replace the first one's record."""
+    session = Session(root_option=office.root, as_staff="M001", now_option=datetime.fromisoformat(NOW))
+    mine = Meeting(id=session.new_id(Meeting, session.now), events=[
+        Held(at=session.now, by="M001", type=MeetingType.weekly, chair="M001", content="A的会议")])
+    new_meeting(office, "B的会议")  # another command commits the same id first
+    before = office.commits()
+    try:
+        session.save([(None, mine)], action="meeting.new", summary="x")
+        raise AssertionError("the save should have been refused")
+    except Exception as exc:  # click.ClickException
+        assert "already exists" in str(exc)
+    assert "B的会议" in (office.root / MT).read_text(encoding="utf-8")
+    assert office.commits() == before and office.status() == ""
+
+
+def test_a_record_changed_since_it_was_read_is_not_overwritten(office: Office) -> None:
+    new_meeting(office)
+    session = Session(root_option=office.root, as_staff="M001", now_option=datetime.fromisoformat(LATER))
+    old = session.load().get("meeting", "MT-2611-A001")
+    office.ok("meeting", "decide", "MT-2611-A001", "--text", "补齐回访", "--owner", "CS001",
+              "--due", "2026-11-27T18:00:00+08:00", as_="M001", now=LATER)
+    stale = old.model_copy(update={"events": [*old.events]})  # type: ignore[union-attr]
+    try:
+        session.save([(old, stale)], action="meeting.touch", summary="x")
+        raise AssertionError("the save should have been refused")
+    except Exception as exc:
+        assert "changed since this command read it" in str(exc)
+    assert "补齐回访" in (office.root / MT).read_text(encoding="utf-8")
+
+
+def test_staff_add_over_an_invalid_file_is_refused_not_overwritten(office: Office) -> None:
+    path = office.write("records/staff/CS099.yaml", "id: CS099\nname: 测试\ndepartment: 客服部  # 手写\nroles: [agent]\nphone: '123'\n")
+    office.git("add", "-A")
+    office.git("commit", "-qm", "hand-written staff file")
+    result = office.run("staff", "add", "CS099", "--name", "测试", "--department", "cs", "--role", "agent", as_="M001")
+    assert result.exit_code == 1 and "already exists" in result.output
+    assert "# 手写" in path.read_text(encoding="utf-8")
+
+
+def test_csops_keeps_old_events_as_written(office: Office) -> None:
+    new_meeting(office)
+    path = office.root / MT
+    text = path.read_text(encoding="utf-8").replace("at: 2026-11-20T10:00:00+08:00", "at: 2026-11-20T02:00:00+00:00")
+    path.write_text(text, encoding="utf-8")
+    office.git("commit", "-qam", "written in UTC by another desk")
+    office.ok("meeting", "decide", "MT-2611-A001", "--text", "补齐回访", "--owner", "CS001",
+              "--due", "2026-11-27T18:00:00+08:00", as_="M001", now=LATER)
+    assert "at: 2026-11-20T02:00:00+00:00" in path.read_text(encoding="utf-8")
+    diff = office.git("diff", "HEAD~1", "HEAD", "--", MT).stdout
+    removed = [ln for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---")]
+    assert removed == ["-open_decisions: 0"], diff  # only the summary moves; past events stay as written
+    assert "AUDIT-02" not in office.run("audit", "HEAD~1..HEAD").output
+
+
+def test_a_broken_policy_stops_every_write(office: Office) -> None:
+    policy = office.root / "records" / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8") + "foo: 1\n", encoding="utf-8")
+    office.git("commit", "-qam", "typo in policy")
+    result = office.run("meeting", "new", "--type", "weekly", "--chair", "M001", "--content", "x", as_="M001", now=NOW)
+    assert result.exit_code == 1
+    assert "records/policy.yaml has 1 error" in result.output and "STORE-SCHEMA-02" in result.output
+    assert not (office.root / MT).exists()
+
+
+def test_the_hook_does_not_block_csops_on_problems_it_did_not_cause(office: Office) -> None:
+    office.ok("hook", "install")
+    office.write("records/meetings/2026/11/MT-2611-A009.yaml", "id: MT-2611-A009\nevents: []\n")
+    office.git("add", "-A")
+    office.git("commit", "-q", "--no-verify", "-m", "a broken record slipped in")
+    new_meeting(office)  # csops checked its own change: only new errors count
+    assert office.git("log", "-1", "--format=%s").stdout.startswith("会议纪要 MT-2611-A010")
+    office.write("records/staff/CS099.yaml", "id: CS099\nname: 测试\ndepartment: 客服部\nroles: [agent]\n")
+    office.git("add", "-A")
+    manual = office.git("commit", "-m", "by hand", check=False)
+    assert manual.returncode != 0 and "STORE-ENUM-01" in manual.stdout + manual.stderr
+
+
+def test_one_writer_at_a_time(office: Office) -> None:
+    lock = office.root / ".git" / "csops.lock"
+    lock.write_text("12345")
+    result = office.run("meeting", "new", "--type", "weekly", "--chair", "M001", "--content", "x", as_="M001", now=NOW)
+    assert result.exit_code == 1 and "another csops command is writing" in result.output
+    assert not (office.root / MT).exists() and not (office.root / "records" / "meetings").exists()
+    lock.unlink()
+    new_meeting(office)
+    assert not lock.exists()
