@@ -9,7 +9,7 @@ Everything here is pure: "now" is always passed in, never read.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -123,9 +123,9 @@ class BusinessCalendar:
                 if hi <= cursor:
                     continue
                 begin = max(lo, cursor)
-                available = hi - begin
+                available = _elapsed(begin, hi)
                 if remaining <= available:
-                    return begin + remaining
+                    return (begin.astimezone(UTC) + remaining).astimezone(self.tz)
                 remaining -= available
             day += timedelta(days=1)
         raise CalendarError("no working time configured")
@@ -141,7 +141,7 @@ class BusinessCalendar:
             for lo, hi in self._intervals(day):
                 lo, hi = max(lo, a), min(hi, b)
                 if hi > lo:
-                    total += hi - lo
+                    total += _elapsed(lo, hi)
             day += timedelta(days=1)
         return int(total.total_seconds() // 60)
 
@@ -161,6 +161,11 @@ class BusinessCalendar:
         if intervals:
             return intervals[-1][1]
         return datetime.combine(local.date() + timedelta(days=1), time(0, 0), self.tz)
+
+
+def _elapsed(start: datetime, end: datetime) -> timedelta:
+    """Real elapsed time: aware datetimes of one zone subtract as wall clock, wrong across a DST change."""
+    return end.astimezone(UTC) - start.astimezone(UTC)
 
 
 @lru_cache(maxsize=64)

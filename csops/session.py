@@ -39,6 +39,9 @@ class Refused(click.ClickException):
 
     def __init__(self, problems: Sequence[Problem], what: str = "") -> None:
         self.problems = list(problems)
+        # Decided now, while the command's context exists (show() runs after it is gone).
+        ctx = click.get_current_context(silent=True)
+        self.as_json = getattr(ctx.find_root().obj if ctx is not None else None, "format", "text") == "json"
         lines = [f"拒绝 (refused){': ' + what if what else ''}"]
         for p in self.problems:
             lines.append(f"  {p.rule}: {p.message}")
@@ -47,6 +50,11 @@ class Refused(click.ClickException):
         super().__init__("\n".join(lines))
 
     def show(self, file: Any = None) -> None:
+        if self.as_json:  # machines get the refusal as data too
+            click.echo(json.dumps({"refused": True, "problems": [
+                {"rule": p.rule, "message": p.message, "hint": p.hint} for p in self.problems]},
+                ensure_ascii=False, indent=2))
+            return
         click.echo(self.format_message(), err=True)
 
 

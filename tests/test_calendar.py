@@ -98,3 +98,20 @@ def test_window_ending_at_24_00_ends_at_midnight() -> None:
     assert cal.add_working_minutes(at("2026-11-02 23:30"), 60) == at("2026-11-03 00:30")
     assert cal.working_minutes_between(at("2026-11-02 00:00"), at("2026-11-03 00:00")) == 1440
     assert cal.is_working_time(at("2026-11-02 23:59"))
+
+
+def test_working_time_is_real_elapsed_time_across_a_dst_change() -> None:
+    """An office in a zone with daylight saving: the night the clocks go forward has one hour less."""
+    from datetime import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from csops.calendar import BusinessCalendar
+    from csops.models.policy import BusinessHours, Policy
+
+    every_day = {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    cal = BusinessCalendar(Policy(timezone="Europe/Berlin", business_hours=BusinessHours(weekdays=every_day)))
+    berlin = ZoneInfo("Europe/Berlin")
+    start = dt(2026, 3, 28, 12, 0, tzinfo=berlin)  # clocks go forward on 2026-03-29 at 02:00
+    end = dt(2026, 3, 29, 12, 0, tzinfo=berlin)
+    assert cal.working_minutes_between(start, end) == 23 * 60
+    assert cal.add_working_minutes(start, 23 * 60) == end

@@ -176,3 +176,13 @@ def test_a_value_the_model_rejects_is_a_refusal_not_a_crash(office: Office) -> N
     assert result.exit_code == 1
     assert "STORE-ENUM-01" in result.output and "write `cs`" in result.output
     assert not (office.root / "records" / "staff" / "CS099.yaml").exists()
+
+
+def test_a_refusal_is_json_with_format_json(office: Office) -> None:
+    import json
+
+    new_meeting(office)
+    result = office.run("--format", "json", "meeting", "done", "MT-2611-A001", "4", as_="M001", now=LATER)
+    assert result.exit_code == 1
+    payload = json.loads(result.output)
+    assert payload["refused"] is True and payload["problems"][0]["rule"] == "RPT-13"

@@ -51,10 +51,11 @@ def decisions_done_on_time(record: Meeting, ctx: Context) -> Iterator[Problem]:
         late = (decision.done_at or ctx.now) > decision.due
         if late:
             state = f"done {decision.done_at.isoformat()}" if decision.done_at else "still open"
+            hint = (f"{ctx.name(decision.owner)} to finish it: csops meeting done {record.id} {decision.number}"
+                    if decision.done_at is None else "done late; raise it at the next meeting if it recurs")
             yield Problem(
                 f"decision {decision.number} ({decision.text}) was due {decision.due.isoformat()}, {state}",
-                ("events", positions[decision.number], "due"),
-                f"{ctx.name(decision.owner)} to finish it: csops meeting done {record.id} {decision.number}",
+                ("events", positions[decision.number], "due"), hint,
             )
 
 
