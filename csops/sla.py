@@ -10,12 +10,15 @@ in clock time otherwise); while a pause is open the clock is stopped and the dea
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, cast
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from csops.calendar import BusinessCalendar
 from csops.models.policy import Severity3
 from csops.models.ticket import Severity, Ticket, TicketType
+
+if TYPE_CHECKING:
+    from csops.context import Context
 
 FORWARD_RULE = {Severity.major: "TKT-SLA-01", Severity.general: "TKT-SLA-02", Severity.minor: "TKT-SLA-03"}
 
@@ -68,6 +71,16 @@ def is_night(cal: BusinessCalendar, instant: datetime) -> bool:
     if not cal.is_workday(local.date()):
         return True
     return local.time() >= sla.night_start or local.time() < sla.night_handover_time
+
+
+def night_intakes(ctx: Context, day: date) -> list[Ticket]:
+    """Tickets taken at night whose 08:00 handover to CS falls on ``day`` (TKT-NGT-04, HOV-SEC-01)."""
+    found = []
+    for ticket in ctx.of(Ticket):
+        if ticket.events and is_night(ctx.calendar, ticket.received_at) and \
+                morning_after(ctx.calendar, ticket.received_at).date() == day:
+            found.append(ticket)
+    return sorted(found, key=lambda t: (t.received_at, t.id))
 
 
 def morning_after(cal: BusinessCalendar, instant: datetime) -> datetime:

@@ -54,3 +54,24 @@ def test_open_ticket_and_key_loan_are_pending_then_gone(office: Office) -> None:
     assert pending_of(office, f"{DAY2}-cs_office-late", at(DAY2, "13:00")) == []
     # The first handover still shows what was pending as of its own time.
     assert len(pending_of(office, f"{DAY1}-cs_office-late", at(DAY2, "13:00"))) == 2
+
+
+def test_TKT_NGT_04_night_tickets_go_into_the_0800_handover_book(office: Office) -> None:
+    add_roster(office)
+    office.ok("ticket", "new", "--type", "complaint", "--severity", "general", "--channel", "phone",
+              "--customer", "王先生", "--contact", "13800000001", "--address", "A座1203",
+              "--content", "楼上深夜装修噪音", "--promised-by", at(DAY2, "12:00"), as_="N001", now=at(DAY1, "22:30"))
+    office.ok("handover", "open", DAY2, "cs_office", "early", "--type", "security_to_cs", "--from-post", "control_room",
+              "--summary", "夜间接投诉1起", *checks("control_room"), "--sign", as_="N001", now=at(DAY2, "07:50"))
+    book = f"{DAY2}-cs_office-early"
+    data = json.loads(office.ok("handover", "show", book, "--format", "json", now=at(DAY2, "08:00")).output)
+    assert [(i["kind"], i["ticket"]) for i in data["after_hours"]] == [("complaint", "T-2611-A001")]
+    assert "TKT-NGT-04" not in office.run("validate", now=at(DAY2, "09:00")).output
+    # A book written by hand without the night's ticket is found.
+    path = office.root / "records" / "handovers" / "2026" / "11" / f"{book}.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("after_hours:")
+    end = text.index("\n", text.index("ticket: T-2611-A001")) + 1
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    out = office.run("validate", now=at(DAY2, "09:00")).output
+    assert "warning TKT-NGT-04" in out and "T-2611-A001, taken at night" in out

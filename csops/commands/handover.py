@@ -255,11 +255,15 @@ def handover_open(session: Session, day: datetime, post: str, shift: str, kind: 
     events: list[Any] = [Opened(at=when, by=actor.id)]
     if sign:
         events.append(Signed(at=when, by=actor.id))
+    handover_type = kind or infer_type(post, from_post)
+    after_hours = _parse_items(items)
+    if handover_type == "security_to_cs":
+        after_hours += _night_tickets(ctx, the_day, {i["ticket"] for i in after_hours if i["ticket"]})
     record = Handover(
         id=record_id, date=the_day, post=post, shift=shift, from_post=from_post,
-        type=kind or infer_type(post, from_post),
+        type=handover_type,
         outgoing=actor.id, incoming=incoming, shift_summary=summary or "", notes=note,
-        checklist=_parse_checks(checks), after_hours=_parse_items(items), keys=list(keys),
+        checklist=_parse_checks(checks), after_hours=after_hours, keys=list(keys),
         undelivered_mail=_parse_mail(mail), unfinished=list(unfinished),
         cabinet_locked=cabinet_locked, events=events,
         arrived_at=shifts.at_time(ctx, the_day, arrived.time()) if arrived else None, urgent=urgent or None,
@@ -271,6 +275,22 @@ def handover_open(session: Session, day: datetime, post: str, shift: str, kind: 
     session.save([(None, record)], action="handover.open",
                  summary=f"交接班 {record_id} {actor.display}→{ctx.name(incoming)}" + (" 交班签名" if sign else ""))
     click.echo(f"已开交接班记录 (opened): {record_id}" + (" 已签名 (signed)" if sign else ""))
+
+
+def _night_tickets(ctx: Context, day: date, listed: set[str]) -> list[dict[str, Any]]:
+    """The night's tickets, entered in the 08:00 book for the night duty (TKT-NGT-04): nobody retypes ids."""
+    from csops.models import kinds
+
+    if "ticket" not in kinds():
+        return []
+    from csops.models.ticket import TicketType
+    from csops.sla import night_intakes
+
+    return [
+        {"kind": "complaint" if t.type is TicketType.complaint else "service_request", "ticket": t.id,
+         "summary": f"{t.type.label} {t.customer.name}: {t.subject or t.content}"[:120]}
+        for t in night_intakes(ctx, day) if t.id not in listed
+    ]
 
 
 @handover.command("sign")

@@ -29,7 +29,7 @@ from csops.models.ticket import (
     Validity,
 )
 from csops.rules import Problem, record_rule, tree_rule
-from csops.sla import STATE_LABELS, deadlines, is_night, severity_key
+from csops.sla import STATE_LABELS, deadlines, is_night, morning_after, severity_key
 
 T = TicketType
 
@@ -344,6 +344,30 @@ def night_receiver(t: Ticket, ctx: Context) -> Iterator[Problem]:
             and not _has_role(ctx, t.events[0].by, Role.night_duty, Role.security, Role.duty_manager)):
         yield Problem("a complaint received at night should be taken by the night duty", ("first_owner",),
                       "check the receiver; night duty is the security monitoring room (CFL-24)")
+
+
+@tree_rule("TKT-NGT-04", title="every after-hours ticket is in the 08:00 handover book", severity=Level.warning)
+def night_tickets_handed_over(ctx: Context) -> Iterator[Problem]:
+    """Checked once the 08:00 security→CS handover of that morning exists (HOV-SEC-01 flags a missing one)."""
+    from csops.models import kinds
+
+    if "handover" not in kinds():
+        return
+    from csops.models.handover import Handover, HandoverType
+
+    books = {h.date: h for h in ctx.of(Handover) if h.type is HandoverType.security_to_cs}
+    for t in ctx.of(Ticket):
+        if not t.events or not is_night(ctx.calendar, t.received_at):
+            continue
+        morning = morning_after(ctx.calendar, t.received_at)
+        book = books.get(morning.date())
+        if book is not None and t.id not in {i.ticket for i in book.after_hours}:
+            yield Problem(
+                f"{t.id}, taken at night {t.received_at:%m-%d %H:%M}, is not in the 08:00 handover book {book.id}",
+                ("events", 0, "at"),
+                f"add it to the book: csops handover open … --item {'complaint' if t.type is T.complaint else 'service_request'}:{t.id}:…",
+                target=t,
+            )
 
 
 @record_rule("TKT-NGT-03", "ticket", title="a major complaint at night is notified at once to managers",
