@@ -49,3 +49,27 @@ def test_demo_covers_every_type_and_the_showcase_cases() -> None:
     assert any(t.of_action("analysis") for t in tickets)
     statuses = Counter(t.status.value for t in tickets)
     assert statuses["closed"] and statuses["waiting"] and statuses["in_progress"]
+
+
+def test_kpis_of_the_demo_october() -> None:
+    """KPI-01..05 and KPI-08 on the demo's October (a golden test of the committed demo): 6 customer
+    repairs all called back in time, no internal repair, one unhappy callback handled, 14 of 15
+    callbacks satisfied, 27 tickets, 26 decided deadlines, one of two 客诉 closed in its 15 days."""
+    import json
+
+    from click.testing import CliRunner
+
+    from csops.cli import cli
+    from tests.fixtures import PROJECT
+
+    out = CliRunner().invoke(cli, ["--root", str(PROJECT), "--now", "2026-11-23T09:00:00+08:00", "kpi",
+                                   "--month", "2026-10", "--format", "json"]).output
+    kpis = json.loads(out)["kpis"]
+    got = {k: (v["value"], v["base"], v["ok"]) for k, v in kpis.items()}
+    assert got["KPI-01"] == (1.0, 6, True)
+    assert got["KPI-02"] == (None, 0, None)
+    assert got["KPI-03"] == (1.0, 1, True)
+    assert got["KPI-04"][1] == 15 and round(got["KPI-04"][0], 3) == 0.933 and got["KPI-04"][2] is False
+    assert got["KPI-05"][1] == 27 and got["KPI-05"][2] is False
+    assert got["KPI-08"][1] == 26 and round(got["KPI-08"][0], 3) == 0.923
+    assert got["KPI-08-QC"] == (0.5, 2, False)
