@@ -296,3 +296,46 @@ def test_HOV_SEC_03_urgent_matters_reported_to_both_managers(rostered):
     assert data["urgent"] and data["reported_to_security_manager_at"] == "2026-11-23T06:35:00+08:00"
     text = rostered.ok("handover", "show", "2026-11-23-cs_office-early", now=AFTER).output
     assert "特殊/紧急情况: 已报客服部经理 2026-11-23T06:40:00+08:00" in text
+
+
+def test_HOV_ACC_03_liability_only_on_a_completed_handover_by_a_supervisor(rostered):
+    open_late(rostered)
+    before = rostered.commits()
+    early = rostered.run("handover", "liable", HID, "--cause", "wrong_acceptance", "--what", "未清点对讲机",
+                         as_="L001", now=t(DAY, "12:50"))
+    assert early.exit_code == 1 and "HOV-ACC-03" in early.output and "not complete" in early.output
+    rostered.ok("handover", "accept", HID, as_="CS002", now=t(DAY, "12:55"))
+    by_party = rostered.run("handover", "liable", HID, "--cause", "wrong_acceptance", "--what", "未清点对讲机",
+                            as_="CS001", now=t(DAY, "16:00"))
+    assert by_party.exit_code == 1 and "HOV-ACC-03" in by_party.output and "not a shift lead" in by_party.output
+    assert rostered.commits() == before + 1
+
+
+def test_HOV_ACC_03_accountability_written_on_the_record(rostered):
+    open_late(rostered)
+    data = show(rostered)
+    assert data["accountability"]["completed"] is False
+    assert "交班人 李娜(CS001) 仍在岗" in rostered.ok("handover", "show", HID, now=AFTER).output
+    rostered.ok("handover", "accept", HID, as_="CS002", now=t(DAY, "12:55"))
+    data = show(rostered)
+    assert data["accountability"]["liable_by_cause"] == {
+        "missed": "CS001", "wrong_handover": "CS001", "wrong_acceptance": "CS002"}
+    text = rostered.ok("handover", "show", HID, now=AFTER).output
+    assert ("责任划分: 交接完成于 2026-11-23T12:55:00+08:00: 漏交、错交的问题由交班人 李娜(CS001) 负责, "
+            "错接的问题由接班人 王芳(CS002) 负责") in text
+    assert data["accountability"]["text_zh"] in text
+
+
+def test_HOV_SWP_01_handover_without_a_roster_is_refused(rostered):
+    result = rostered.run("handover", "open", "2026-12-24", "cs_office", "late", "--incoming", "CS002",
+                          "--summary", "s", *checks("cs_office"), "--sign", as_="CS001", now=t("2026-12-24", "12:45"))
+    assert result.exit_code == 1 and "HOV-SWP-01" in result.output and "no roster for 2026-12" in result.output
+
+
+def test_questions_after_completion_are_a_usage_error(rostered):
+    open_late(rostered)
+    rostered.ok("handover", "accept", HID, as_="CS002", now=t(DAY, "12:55"))
+    late = rostered.run("handover", "ask", HID, "--question", "还有吗?", as_="CS002", now=t(DAY, "13:00"))
+    assert late.exit_code == 2 and "already complete" in late.output
+    twice = rostered.run("handover", "refuse", HID, "--ground", "not_clean", as_="CS002", now=t(DAY, "13:00"))
+    assert twice.exit_code == 2 and "already complete" in twice.output

@@ -97,6 +97,10 @@ def test_HOV_SWP_04_no_leave_on_swap_days(rota):
     result = swap(rota, "CS001", "2026-11-24:cs_office.early", "2026-11-25:cs_office.late",
                   at=t("2026-11-20", "09:00"), with_="CS003")
     assert result.exit_code == 1 and "HOV-SWP-04" in result.output and "2026-11-25" in result.output
+    # The fix the refusal suggests: cancel the leave, then the swap goes in.
+    rota.ok("roster", "set", "2026-11-25", "--cancel-leave", "CS001", as_="S001", now=t("2026-11-20", "08:50"))
+    _ok(swap(rota, "CS001", "2026-11-24:cs_office.early", "2026-11-25:cs_office.late",
+             at=t("2026-11-20", "09:00"), with_="CS003"))
 
 
 def test_HOV_SWP_05_no_swaps_on_statutory_holidays(office):
@@ -142,3 +146,41 @@ def test_declined_swap_does_not_count_or_change_the_roster(rota):
     # Not counted as unrepaid either: CS001 can file another swap right away.
     _ok(swap(rota, "CS001", "2026-11-27:cs_office.early", "2026-11-28:cs_office.late",
              at=t("2026-11-21", "09:00"), with_="CS003"))
+
+
+def test_HOV_SWP_05_no_leave_on_statutory_holidays(office):
+    add_roster(office, month=10, rotate=True, holiday_duty={d: "M001" for d in (1, 2, 3, 5, 6, 7)})
+    # 10-01 (国庆节): CS002 early, CS003 late; an ordinary day (10-12) takes leave as usual.
+    before = office.commits()
+    result = office.run("roster", "set", "2026-10-01", "--leave", "CS002", as_="S001", now=t("2026-09-26", "09:00"))
+    assert result.exit_code == 1 and "HOV-SWP-05" in result.output
+    assert "2026-10-01 is a holiday (国庆节)" in result.output and "王芳(CS002)" in result.output
+    assert office.commits() == before
+    office.ok("roster", "set", "2026-10-12", "--leave", "CS002", as_="S001", now=t("2026-09-26", "09:00"))
+
+
+def test_HOV_SWP_04_leave_added_after_the_swap_is_refused(rota):
+    full_swap(rota, "CS001", "CS003", "2026-11-24:cs_office.early", "2026-11-25:cs_office.late", "2026-11-20")
+    result = rota.run("roster", "set", "2026-11-25", "--leave", "CS001", as_="S001", now=t("2026-11-21", "09:00"))
+    assert result.exit_code == 1 and "HOV-SWP-04" in result.output and "a swap/repay day of SW-2611-A001" in result.output
+
+
+def test_HOV_SWP_01_withdraw_and_manager_decline(rota):
+    sid = swap_id(_ok(swap(rota, "CS001", "2026-11-24:cs_office.early", "2026-11-25:cs_office.late",
+                           at=t("2026-11-20", "09:00"), with_="CS003")))
+    by_other = rota.run("swap", "withdraw", sid, as_="CS003", now=t("2026-11-20", "09:10"))
+    assert by_other.exit_code == 1 and "HOV-SWP-01" in by_other.output and "only the requester" in by_other.output
+    early_no = rota.run("swap", "decline", sid, as_="M001", now=t("2026-11-20", "09:15"))
+    assert early_no.exit_code == 1 and "HOV-SWP-01" in early_no.output
+    rota.ok("swap", "withdraw", sid, as_="CS001", now=t("2026-11-20", "09:20"))
+    # Withdrawn: no longer unrepaid (HOV-SWP-03), so the next request goes in; the manager declines it.
+    sid2 = swap_id(_ok(swap(rota, "CS001", "2026-11-27:cs_office.early", "2026-11-28:cs_office.late",
+                            at=t("2026-11-21", "09:00"), with_="CS003")))
+    rota.ok("swap", "agree", sid2, as_="CS003", now=t("2026-11-21", "09:30"))
+    by_lead = rota.run("swap", "decline", sid2, as_="L001", now=t("2026-11-21", "09:40"))
+    assert by_lead.exit_code == 1 and "HOV-SWP-01" in by_lead.output
+    rota.ok("swap", "decline", sid2, as_="M001", now=t("2026-11-21", "10:00"))
+    listed = {s["id"]: s["status"] for s in json.loads(rota.ok("swap", "list", "--format", "json").output)}
+    assert listed == {sid: "withdrawn", sid2: "declined"}
+    again = rota.run("swap", "approve", sid, as_="M001", now=t("2026-11-21", "10:10"))
+    assert again.exit_code == 2 and "already withdrawn" in again.output

@@ -122,9 +122,25 @@ def view(ctx: Context, record: Handover) -> dict[str, Any]:
                               "count": m.count} for m in record.undelivered_mail],
         "pending_as_of": as_of.isoformat(), "pending": [p.as_dict() for p in pending],
         "refusals": refusals, "liability": liability,
+        "accountability": _accountability(ctx, record),
         "reviewed_by": reviewed.by if reviewed else None,
         "reviewed_by_name": ctx.name(reviewed.by) if reviewed else None,
     }
+
+
+def _accountability(ctx: Context, record: Handover) -> dict[str, Any]:
+    """Who answers for what (HOV-ARR-04, HOV-ACC-03), written on every record shown."""
+    from csops.models.handover import LIABLE_FOR, Party
+
+    done = record.completed_at
+    by_cause = {cause.value: record.outgoing if party is Party.outgoing else record.incoming
+                for cause, party in LIABLE_FOR.items()}
+    if done is None:
+        text = f"交接未完成: 交班人 {ctx.name(record.outgoing)} 仍在岗, 对本岗位负责"
+    else:
+        text = (f"交接完成于 {done.isoformat()}: 漏交、错交的问题由交班人 {ctx.name(record.outgoing)} 负责, "
+                f"错接的问题由接班人 {ctx.name(record.incoming)} 负责")
+    return {"completed": done is not None, "liable_by_cause": by_cause, "text_zh": text}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -165,6 +181,7 @@ def print_view(data: dict[str, Any]) -> None:
     for r in data["refusals"]:
         echo(f"  拒绝接班: {r['ground_zh']} → 已上报 {r['escalated_to_name']}" + (f" ({r['note']})" if r["note"] else ""))
         echo(f"    上级处理: {r['resolved_by_name']}: {r['resolution']}" if r["resolution"] else "    上级处理: 待处理")
+    echo(f"  责任划分: {data['accountability']['text_zh']}")
     for li in data["liability"]:
         echo(f"  责任认定: {li['cause_zh']} — {li['what']} → 责任人 {li['liable_name']}")
     if data["notes"]:
@@ -329,6 +346,8 @@ def handover_ask(session: Session, handover_id: str, question: str | None, at: d
     from csops.models.handover import Asked
 
     record = load_handover(session, handover_id)
+    if record.fold().value == "completed":
+        raise click.UsageError(f"{handover_id} is already complete: questions are asked before accepting")
     question = need(question, "--question", "疑问")
     _append(session, record, Asked(at=_when(session, at), by=session.actor().id, question=question), "ask",
             f"接班疑问 {handover_id}")

@@ -118,14 +118,16 @@ def roster_new(session: Session, month: str, draft: Path | None) -> None:
 @click.option("--assign", "assigns", multiple=True, metavar="POST.SHIFT=工号", help="Put someone on a shift.")
 @click.option("--clear", "clears", multiple=True, metavar="POST.SHIFT", help="Leave a shift unstaffed.")
 @click.option("--leave", "leaves", multiple=True, metavar="工号", help="Approved leave that day.")
+@click.option("--cancel-leave", "cancels", multiple=True, metavar="工号", help="Take a leave entry back.")
 @click.pass_obj
 def roster_set(session: Session, day: datetime, duty: str | None, assigns: tuple[str, ...], clears: tuple[str, ...],
-               leaves: tuple[str, ...]) -> None:
+               leaves: tuple[str, ...], cancels: tuple[str, ...]) -> None:
     """Change one day of the roster (one commit; the rules run on the result).
 
     \b
     Example:
       csops --as S001 roster set 2026-11-24 --duty L002 --assign front_desk.early=F002 --leave CS003
+      csops --as S001 roster set 2026-11-25 --cancel-leave CS001
     """
     from csops.models.roster import DayPlan, Roster
 
@@ -146,7 +148,7 @@ def roster_set(session: Session, day: datetime, duty: str | None, assigns: tuple
         post, _, shift = key.partition(".")
         on.get(post, {}).pop(shift, None)
     new_plan = DayPlan(duty_manager=duty or plan.duty_manager, on={p: s for p, s in on.items() if s},
-                       leave=sorted({*plan.leave, *leaves}))
+                       leave=sorted({*plan.leave, *leaves} - set(cancels)))
     new = old.model_copy(update={"days": {**old.days, the_day: new_plan}})
     session.save([(old, new)], action="roster.set", summary=f"调整排班 {the_day.isoformat()}")
     click.echo(f"已调整排班 (roster changed): {the_day.isoformat()}")

@@ -36,12 +36,13 @@ def _load(session: Session, swap_id: str) -> Swap:
 
 
 def _step(session: Session, swap_id: str, action: str, at: datetime | None, summary: str) -> Swap:
-    from csops.models.roster import SwapAgreed, SwapApproved, SwapDeclined
+    from csops.models.roster import SwapAgreed, SwapApproved, SwapDeclined, SwapWithdrawn
 
     record = _load(session, swap_id)
-    if record.fold().value in ("approved", "declined"):
+    if record.fold().value in ("approved", "declined", "withdrawn"):
         raise click.UsageError(f"{swap_id} is already {record.fold().value}")
-    event_type: Any = {"agreed": SwapAgreed, "approved": SwapApproved, "declined": SwapDeclined}[action]
+    event_type: Any = {"agreed": SwapAgreed, "approved": SwapApproved, "declined": SwapDeclined,
+                       "withdrawn": SwapWithdrawn}[action]
     event = event_type(at=at or session.now, by=session.actor().id)
     new = record.model_copy(update={"events": [*record.events, event]})
     return session.save([(record, new)], action=f"swap.{action}", summary=f"{summary} {swap_id}")[0]  # type: ignore[return-value]
@@ -110,11 +111,18 @@ swap_agree = _step_command("agree", "agreed", "同意换班", "已同意 (agreed
     Example:
       csops --as CS003 swap agree SW-2611-A001
     """)
-swap_decline = _step_command("decline", "declined", "不同意换班", "已拒绝 (declined): {}", """Decline a swap as the counterpart.
+swap_decline = _step_command("decline", "declined", "不同意换班", "已拒绝 (declined): {}", """Decline a swap as the counterpart, or as the manager once the counterpart agreed.
 
     \b
     Example:
       csops --as CS003 swap decline SW-2611-A001
+      csops --as M001 swap decline SW-2611-A001
+    """)
+swap_withdraw = _step_command("withdraw", "withdrawn", "撤回换班申请", "已撤回 (withdrawn): {}", """Withdraw your own swap request before it is approved; it no longer counts (HOV-SWP-02/03).
+
+    \b
+    Example:
+      csops --as CS001 swap withdraw SW-2611-A001
     """)
 swap_approve = _step_command("approve", "approved", "批准换班", "已批准 (approved): {}; 排班已生效", """Approve a swap as the department manager; the effective roster changes (HOV-SWP-01).
 

@@ -75,6 +75,7 @@ class SwapStatus(LabeledEnum):
     agreed = "agreed", "待经理批准"
     approved = "approved", "已批准"
     declined = "declined", "未同意"
+    withdrawn = "withdrawn", "已撤回"
 
 
 class SwapRequested(Event):
@@ -90,10 +91,19 @@ class SwapApproved(Event):
 
 
 class SwapDeclined(Event):
+    """Not agreed by the counterpart, or not approved by the manager (HOV-SWP-01)."""
+
     action: Literal["declined"] = "declined"
 
 
-SwapEvent = Annotated[SwapRequested | SwapAgreed | SwapApproved | SwapDeclined, Field(discriminator="action")]
+class SwapWithdrawn(Event):
+    """The requester takes the request back before it is approved."""
+
+    action: Literal["withdrawn"] = "withdrawn"
+
+
+SwapEvent = Annotated[SwapRequested | SwapAgreed | SwapApproved | SwapDeclined | SwapWithdrawn,
+                      Field(discriminator="action")]
 
 
 class ShiftRef(Model):
@@ -140,7 +150,7 @@ class Swap(EventedRecord):
 
     @property
     def active(self) -> bool:
-        return self.fold() is not SwapStatus.declined
+        return self.fold() not in (SwapStatus.declined, SwapStatus.withdrawn)
 
     def parties(self) -> tuple[str, str]:
         return self.requester, self.counterpart

@@ -103,6 +103,12 @@ def _active_swaps(ctx: Context) -> list[Swap]:
                   key=lambda s: (s.requested_at or datetime.max.replace(tzinfo=ctx.calendar.tz), s.id))
 
 
+def _approver(ctx: Context, staff_id: str) -> bool:
+    """The department (or CS) manager signs the 换班登记表 (HOV-SWP-01, CFL-02)."""
+    person = ctx.person(staff_id)
+    return person is not None and person.has_role(Role.dept_manager, Role.cs_manager)
+
+
 @record_rule("HOV-SWP-01", "swap", title="a swap takes effect only with both consents and the manager's approval",
              enforcement="approval required")
 def swap_consent_and_approval(record: Record, ctx: Context) -> Iterator[Problem]:
@@ -114,16 +120,21 @@ def swap_consent_and_approval(record: Record, ctx: Context) -> Iterator[Problem]
         if event.action == "requested" and event.by != record.requester:
             yield Problem(f"the request must come from the requester {_name(ctx, record.requester)}",
                           ("events", i, "by"), "the person giving up the shift files the swap")
-        if event.action in ("agreed", "declined") and event.by != record.counterpart:
-            yield Problem(f"only the counterpart {_name(ctx, record.counterpart)} can consent or decline",
+        if event.action == "agreed" and event.by != record.counterpart:
+            yield Problem(f"only the counterpart {_name(ctx, record.counterpart)} can consent",
                           ("events", i, "by"), f"csops --as {record.counterpart} swap agree {record.id}")
+        if event.action == "declined" and event.by != record.counterpart and not (
+                "agreed" in actions[:i] and _approver(ctx, event.by)):
+            yield Problem(f"only the counterpart {_name(ctx, record.counterpart)}, or the manager once they agreed, "
+                          "can decline", ("events", i, "by"), f"csops --as {record.counterpart} swap decline {record.id}")
+        if event.action == "withdrawn" and (event.by != record.requester or "approved" in actions[:i]):
+            yield Problem(f"only the requester {_name(ctx, record.requester)} withdraws, and only before approval",
+                          ("events", i, "by"), "an approved swap stands; file a new swap to undo it")
         if event.action == "approved":
             if "agreed" not in actions[:i]:
                 yield Problem("approved before the counterpart consented", ("events", i),
                               f"csops --as {record.counterpart} swap agree {record.id} first")
-            person = ctx.person(event.by)
-            if ctx.policy.swap.approval == "dept_manager" and (
-                    person is None or not person.has_role(Role.dept_manager, Role.cs_manager)):
+            if ctx.policy.swap.approval == "dept_manager" and not _approver(ctx, event.by):
                 yield Problem(f"{_name(ctx, event.by)} cannot approve swaps: the department manager signs "
                               "the 换班登记表", ("events", i, "by"), "ask the CS/department manager to approve")
     if not record.active:
@@ -152,7 +163,7 @@ def swap_monthly_limit(record: Record, ctx: Context) -> Iterator[Problem]:
             earlier = ", ".join(ids[:limit])
             yield Problem(f"{_name(ctx, party)} would have {ids.index(record.id) + 1} swaps in {month}; the limit "
                           f"is {limit} (swap.max_per_month) and {limit} are already filed: {earlier}",
-                          ("shift", "date"), "swap in another month, or withdraw an earlier swap")
+                          ("shift", "date"), "swap in another month, or withdraw a swap not yet approved (csops swap withdraw ID)")
 
 
 @record_rule("HOV-SWP-03", "swap", title="no consecutive swaps and no back-to-back shifts (连班)")
@@ -203,6 +214,18 @@ def swap_not_on_holiday(record: Record, ctx: Context) -> Iterator[Problem]:
             name = ctx.calendar.holiday_name(ref.date) or "特殊日"
             yield Problem(f"{ref.date.isoformat()} is a holiday ({name}): staff rostered on holidays may not swap",
                           (loc, "date"), "holiday shifts stay as rostered")
+
+
+@record_rule("HOV-SWP-05", "roster", title="no leave on statutory holidays")
+def no_leave_on_holiday(record: Record, ctx: Context) -> Iterator[Problem]:
+    """节假日当班人员不允许换班或请假: the roster's leave list is empty on holidays and special days."""
+    assert isinstance(record, Roster)
+    for day, plan in sorted(record.days.items()):
+        if plan.leave and is_holiday(ctx, day):
+            name = ctx.calendar.holiday_name(day) or "特殊日"
+            who = "、".join(_name(ctx, s) for s in plan.leave)
+            yield Problem(f"{day.isoformat()} is a holiday ({name}): staff on holiday duty may not take leave ({who})",
+                          ("days", day.isoformat(), "leave"), "holiday shifts stay as rostered; no leave that day")
 
 
 @record_rule("HOV-SWP-07", "swap", title="a swap is arranged before the shift starts")
@@ -260,6 +283,9 @@ def handover_parties(record: Record, ctx: Context) -> Iterator[Problem]:
 def handover_matches_roster(record: Record, ctx: Context) -> Iterator[Problem]:
     assert isinstance(record, Handover)
     if shifts.roster_for(ctx, record.date) is None:
+        yield Problem(f"there is no roster for {record.date:%Y-%m}: the handover's parties and shift times "
+                      "cannot be checked against it", ("date",),
+                      f"the CS supervisor adds it first: csops roster new {record.date:%Y-%m} --file draft.yaml")
         return
     incoming = shifts.who(ctx, record.date, record.post, record.shift)
     outgoing = shifts.outgoing_slot(ctx, record.date, record.post, record.shift, record.from_post)
@@ -367,6 +393,13 @@ def accountability(record: Record, ctx: Context) -> Iterator[Problem]:
     assert isinstance(record, Handover)
     for i, event in enumerate(record.events):
         if event.action == "liability":
+            if not any(e.action == "accepted" for e in record.events[:i]):
+                yield Problem("liability recorded on a handover that is not complete: until the incoming accepts, "
+                              f"the outgoing {_name(ctx, record.outgoing)} is still on duty and answers for the post",
+                              ("events", i), "a problem found before acceptance is a refusal (csops handover refuse)")
+            if not supervisor(ctx.person(event.by)):
+                yield Problem(f"liability recorded by {_name(ctx, event.by)}, who is not a shift lead or above",
+                              ("events", i, "by"), SUPERVISOR_HINT)
             party = LIABLE_FOR[event.cause]
             expected = record.outgoing if party is Party.outgoing else record.incoming
             if event.liable != expected:

@@ -5,7 +5,9 @@ front-desk shift changes, the 18:00 handover to security, and the shift lead's r
 Included on purpose: a refusal (四不接) escalated to the duty manager and resolved, a question
 answered before acceptance, a liability finding, an urgent night matter reported to both managers, some late arrivals, one day left unreviewed
 (2026-11-13), a major duty event with its written report, two inspections by the director, and swaps: approved ones that change who
-hands over, and a fourth swap in November refused at the monthly limit (HOV-SWP-02).
+hands over, and a fourth swap in November refused at the monthly limit (HOV-SWP-02). A refused
+request writes nothing (like every refused command), so the demo asserts the refusal names the rule and
+the count; tests/test_handover_demo.py files the same request against the demo records and sees it refused.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from csops.calendar import BusinessCalendar
 from csops.models.policy import Policy
-from scripts.demo import DEMO_NOW, END, START, Demo, Step, t
+from scripts.demo import DEMO_NOW, END, START, Demo, DemoError, Step, t
 
 CAL = BusinessCalendar(Policy())
 AGENTS = ("CS001", "CS002", "CS003")
@@ -119,8 +121,12 @@ class Plan:
 
     # -- swaps ------------------------------------------------------------------------------
 
-    def swap(self, asked: date, who: str, day: date, repay: date, expect: int = 0, reason: str = "") -> None:
-        """``who`` gives their early shift on ``day`` to the colleague off that day; repays ``repay``."""
+    def swap(self, asked: date, who: str, day: date, repay: date, expect: int = 0, reason: str = "",
+             refused_for: str = "") -> None:
+        """``who`` gives their early shift on ``day`` to the colleague off that day; repays ``repay``.
+
+        A refused request (``expect=1``) writes nothing; ``refused_for`` is the rule it must be refused by.
+        """
         early, late = cs_pair(day)
         assert who == early
         other = next(a for a in AGENTS if a not in (early, late))
@@ -133,6 +139,8 @@ class Plan:
 
         def request(demo: Demo) -> None:
             result = demo.run(t(asked.isoformat(), "10:00"), who, *args, expect=expect)
+            if expect and refused_for not in result.output:
+                raise DemoError(f"swap {key} was refused, but not for {refused_for}:\n{result.output}")
             if not expect:
                 demo.memo[key] = result.output.split(": ", 1)[1].split(";")[0]
 
@@ -218,7 +226,8 @@ def plan(demo: Demo) -> Iterable[Step]:
     p.swap(date(2026, 11, 2), "CS001", date(2026, 11, 3), date(2026, 11, 4))
     p.swap(date(2026, 11, 5), "CS001", date(2026, 11, 6), date(2026, 11, 10), reason="看病复诊")
     p.swap(date(2026, 11, 11), "CS001", date(2026, 11, 12), date(2026, 11, 13), reason="办理房产手续")
-    p.swap(date(2026, 11, 16), "CS001", date(2026, 11, 18), date(2026, 11, 19), expect=1, reason="家中有事")
+    p.swap(date(2026, 11, 16), "CS001", date(2026, 11, 18), date(2026, 11, 19), expect=1, reason="家中有事",
+           refused_for="HOV-SWP-02: 李娜(CS001) would have 4 swaps in 2026-11; the limit is 3")
     # Every working day's handovers, and the 08:00 takeover on the demo's "today".
     day, n = START.date(), 0
     while day <= DEMO_NOW.date():
