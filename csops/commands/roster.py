@@ -30,7 +30,6 @@ def roster() -> None:
 
 def month_view(ctx: Context, month: str) -> dict[str, Any]:
     """The effective roster of a month (approved swaps applied), as data."""
-    from datetime import date
 
     from csops import shifts
     from csops.rules.handovers import is_holiday
@@ -50,7 +49,6 @@ def month_view(ctx: Context, month: str) -> dict[str, Any]:
                     "start": s.start.isoformat(), "end": s.end.isoformat()} for s in slots],
             "leave": list(plan.leave),
         })
-    assert isinstance(record.id, str) and isinstance(date.today(), date)
     return {"month": month, "shifts": record.shifts, "approved_by": record.approved_by, "days": days}  # type: ignore[attr-defined]
 
 
