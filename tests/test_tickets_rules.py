@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from csops.models.policy import Policy
 from csops.rules import load_rules
-from tests.tickets_helpers import CALLBACK, CLOSE, FORWARD, RESOLVE, context, rule_hits, ticket
+from tests.tickets_helpers import BASE, CALLBACK, CLOSE, FORWARD, RESOLVE, context, rule_hits, ticket
 
 LIFE = [FORWARD, RESOLVE, CALLBACK, CLOSE]
 
@@ -97,6 +97,16 @@ def test_TKT_FCR_08_callback_before_close() -> None:
 def test_TKT_CMP_05_promised_reply_time() -> None:
     assert rule_hits(ticket(promised_reply_at=None), "TKT-CMP-05")
     assert not rule_hits(ticket(promised_reply_at=None, answered_at_intake=True), "TKT-CMP-05")
+
+
+def test_TKT_CMP_05_promised_reply_time_is_after_receipt() -> None:
+    def past(promised: str) -> list[str]:
+        hits = rule_hits(ticket(promised_reply_at=promised), "TKT-CMP-05", context(now="2026-11-02 09:10"))
+        return [h for h in hits if "not after" in h]
+
+    assert past("2026-11-01T17:00:00+08:00")  # received 2026-11-02 09:00
+    assert past("2026-11-02T09:00:00+08:00")  # the same minute
+    assert not past("2026-11-02T09:30:00+08:00")
 
 
 def test_TKT_CMP_07_severity_at_intake() -> None:
@@ -194,6 +204,25 @@ def test_TKT_CB_02_signature_satisfaction_and_new_corrective_action() -> None:
     assert rule_hits(ticket(events=[FORWARD, RESOLVE, unhappy, no_new_action]), "TKT-CB-02")
     new_action = ("resolve", "2026-11-03 17:00", "E002", {"resolution": "更换整机", "corrective_action": "换新机"})
     assert not rule_hits(ticket(events=[FORWARD, RESOLVE, unhappy, new_action]), "TKT-CB-02")
+
+
+def test_TKT_CB_02_the_corrective_action_after_an_unsatisfied_callback_is_new() -> None:
+    unhappy = with_fields(CALLBACK, satisfied=False, signature=False)
+    # RESOLVE's corrective action was 加强巡检; saying it again is not a new corrective action.
+    same = ("resolve", "2026-11-03 17:00", "E002", {**RESOLVE[3], "corrective_action": " 加强巡检 "})
+    hits = rule_hits(ticket(events=[FORWARD, RESOLVE, unhappy, same]), "TKT-CB-02")
+    assert hits and "already tried" in hits[0]
+    other = ("resolve", "2026-11-03 17:00", "E002", {**RESOLVE[3], "corrective_action": "更换压缩机并季度巡检"})
+    assert not rule_hits(ticket(events=[FORWARD, RESOLVE, unhappy, other]), "TKT-CB-02")
+
+
+def test_TKT_CB_02_an_unsatisfied_repair_callback_needs_a_corrective_action() -> None:
+    repair_cb = ("callback", "2026-11-03 09:00", "CS001", {"mode": "phone", "satisfied": False, "notes": "仍漏水"})
+    again = ("resolve", "2026-11-03 15:00", "E001", {"resolution": "再次更换水龙头"})
+    t = ticket("repair", events=[REPAIR_RESOLVE, repair_cb, again])
+    assert rule_hits(t, "TKT-CB-02")
+    fixed = with_fields(again, corrective_action="更换整段进水管")
+    assert not rule_hits(ticket("repair", events=[REPAIR_RESOLVE, repair_cb, fixed]), "TKT-CB-02")
 
 
 REPAIR_RESOLVE = ("resolve", "2026-11-02 15:00", "E001", {"resolution": "更换水龙头"})
@@ -356,6 +385,14 @@ def test_TKT_QC_04_kesu_facts() -> None:
     assert not rule_hits(ticket("kesu"), "TKT-QC-04")
 
 
+def test_TKT_QC_04_kesu_quantities_make_sense() -> None:
+    facts = BASE["kesu"]["kesu"]
+    assert rule_hits(ticket("kesu", kesu={**facts, "qty": -5}), "TKT-QC-04")
+    assert rule_hits(ticket("kesu", kesu={**facts, "qty": 10, "defect_qty": 12}), "TKT-QC-04")
+    assert rule_hits(ticket("kesu", kesu={**facts, "defect_qty": -1}), "TKT-QC-04")
+    assert not rule_hits(ticket("kesu", kesu={**facts, "qty": 12, "defect_qty": 12}), "TKT-QC-04")
+
+
 def test_TKT_GEN_10_patrol_finding_names_project_manager() -> None:
     assert rule_hits(ticket("repair", origin="inspection"), "TKT-GEN-10")
     assert rule_hits(ticket("repair", origin="inspection", reported_by="CS001"), "TKT-GEN-10")
@@ -437,3 +474,4 @@ def test_every_ticket_rule_id_is_in_the_registry_and_tested() -> None:
     named = set(re.findall(r"TKT[-_][A-Z]+[-_]\d+", tests))
     named = {n.replace("_", "-") for n in named}
     assert ids <= named, f"rules without a test naming them: {sorted(ids - named)}"
+
