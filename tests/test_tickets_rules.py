@@ -475,3 +475,43 @@ def test_every_ticket_rule_id_is_in_the_registry_and_tested() -> None:
     named = {n.replace("_", "-") for n in named}
     assert ids <= named, f"rules without a test naming them: {sorted(ids - named)}"
 
+
+#: RULES.md §1 (tickets): the rule IDs of each group, 1..n. docs/tickets.md must account for every one.
+SECTION_1 = {"GEN": 12, "LANG": 1, "CON": 4, "FCR": 12, "REP": 10, "INS": 3, "TRM": 4, "FEE": 3, "CMP": 12,
+             "SEV": 3, "SLA": 7, "VAL": 5, "NGT": 4, "CB": 12, "SAT": 4, "SUG": 4, "FLT": 4, "QC": 19}
+
+
+def _doc_ids(text: str) -> set[str]:
+    """Rule IDs mentioned in docs prose, with its shorthand expanded: SLA-01..04, VAL-02 / 03, QC-12..16/19."""
+    import re
+
+    found: set[str] = set()
+    for m in re.finditer(r"\b([A-Z]{2,4})-(\d{2})((?:\s*(?:\.\.|/)\s*\d{2}\b)*)", text):
+        group, last = m.group(1), int(m.group(2))
+        found.add(f"TKT-{group}-{last:02d}")
+        for sep, n in re.findall(r"(\.\.|/)\s*(\d{2})", m.group(3)):
+            numbers = range(last + 1, int(n) + 1) if sep == ".." else [int(n)]
+            found |= {f"TKT-{group}-{k:02d}" for k in numbers}
+            last = int(n)
+    return found
+
+
+def test_docs_account_for_every_section_1_rule_enforced_or_not() -> None:
+    """The closing note's list: every §1 rule is either in the registry or named in docs/tickets.md's
+    "left out" section with its reason; every registered rule is listed under "Rules enforced"."""
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "tickets.md").read_text(encoding="utf-8")
+    enforced_part = doc[doc.index("## Rules enforced"):doc.index("## §1 rules left out")]
+    left_out_part = doc[doc.index("## §1 rules left out"):doc.index("## Demo")]
+    catalogue = {f"TKT-{g}-{n:02d}" for g, count in SECTION_1.items() for n in range(1, count + 1)}
+    registered = {r.id for r in load_rules() if r.id.startswith("TKT-")}
+    assert registered <= catalogue
+    assert sorted(catalogue - registered - _doc_ids(left_out_part)) == []
+    assert sorted(registered - _doc_ids(enforced_part)) == []
+    # A rule the registry enforces is not also called "not enforced" (the part after "The rest").
+    not_enforced = left_out_part[left_out_part.index("The rest are not enforced"):]
+    # Named there for the half that is left out (VAL-05's log, CMP-12's printing), or as the rule that
+    # covers the other half (GEN-05 for SLA-06's customer reply, NGT-01 for CMP-03's night receiver).
+    partial = {"TKT-VAL-05", "TKT-CMP-12", "TKT-GEN-05", "TKT-NGT-01"}
+    assert sorted((_doc_ids(not_enforced) & registered) - partial) == []
