@@ -192,6 +192,13 @@ def test_list_filters(office: Office) -> None:
     assert "共 2 张工单" in text and "已超时" in text
 
 
+def test_list_refuses_an_unknown_status_or_type_instead_of_listing_nothing(office: Office) -> None:
+    step(office, "CS001", T0, *COMPLAINT)
+    for option, value in (("--status", "open"), ("--type", "投诉")):
+        result = office.run("ticket", "list", option, value, now="2026-11-02T10:00:00+08:00")
+        assert result.exit_code == 2 and "共 0 张工单" not in result.output and "Invalid value" in result.output
+
+
 def test_unknown_ticket_is_a_usage_error(office: Office) -> None:
     result = office.run("ticket", "show", "T-2611-A999")
     assert result.exit_code == 2 and "no ticket" in result.output

@@ -609,8 +609,9 @@ def ticket_show(session: Session, ticket_id: str) -> None:
 
 
 @ticket.command("list")
-@click.option("--status", help="received|in_progress|waiting|resolved|closed")
-@click.option("--type", "type_", help="Ticket type.")
+@click.option("--status", type=click.Choice(["received", "in_progress", "waiting", "resolved", "closed"]))
+@click.option("--type", "type_", type=click.Choice(["consultation", "repair", "installation", "complaint", "suggestion",
+                                                    "kesu", "major_fault", "assistance"]), help="Ticket type.")
 @click.option("--owner", help="工号: tickets this person holds or first took.")
 @click.option("--open", "open_only", is_flag=True, help="Only tickets not closed.")
 @format_option

@@ -224,6 +224,10 @@ def promised_reply(t: Ticket, ctx: Context) -> Iterator[Problem]:
     if t.type is T.complaint and not t.answered_at_intake and t.promised_reply_at is None:
         yield Problem("the customer was not answered at intake and no reply time was promised",
                       ("promised_reply_at",), "add --promised-by TIME (or --answered-at-intake)")
+    if t.promised_reply_at is not None and t.events and t.promised_reply_at <= t.received_at:
+        yield Problem(f"the reply time promised ({t.promised_reply_at.isoformat(timespec='minutes')}) is not after "
+                      f"the request was received ({t.received_at.isoformat(timespec='minutes')})",
+                      ("promised_reply_at",), "give the customer a reply time in the future (--promised-by TIME)")
 
 
 @record_rule("TKT-CMP-07", "ticket", title="a complaint's severity is judged at intake")
@@ -417,27 +421,36 @@ def callback_role(t: Ticket, ctx: Context) -> Iterator[Problem]:
                           "use --mode on_site (上门回访)")
 
 
-@record_rule("TKT-CB-02", "ticket", title="a complaint callback records satisfaction and the customer's signature")
+@record_rule("TKT-CB-02", "ticket",
+             title="a complaint callback records satisfaction and signature; an unsatisfied one needs a new corrective action")
 @_ticket
 def callback_signed(t: Ticket, ctx: Context) -> Iterator[Problem]:
-    if t.type is not T.complaint:
-        return
-    for i, e in _callbacks(t):
-        if e.reached and e.satisfied is None:
-            yield Problem("the callback must record whether the complainant is satisfied", ("events", i, "satisfied"),
-                          "add --satisfied or --unsatisfied")
-        if e.reached and e.satisfied and not e.signature:
-            yield Problem("the complainant signs the 投诉处理记录表 at the callback", ("events", i, "signature"),
-                          "add --signature once the customer has signed")
-    # An unsatisfied callback reopens the ticket; the next resolution must carry a new corrective action.
+    if t.type is T.complaint:
+        for i, e in _callbacks(t):
+            if e.reached and e.satisfied is None:
+                yield Problem("the callback must record whether the complainant is satisfied",
+                              ("events", i, "satisfied"), "add --satisfied or --unsatisfied")
+            if e.reached and e.satisfied and not e.signature:
+                yield Problem("the complainant signs the 投诉处理记录表 at the callback", ("events", i, "signature"),
+                              "add --signature once the customer has signed")
+    # An unsatisfied callback reopens the ticket (any type, issue 3 §6); the next resolution must carry a
+    # corrective action, and a *new* one: repeating an earlier action is not "重新制定并实施纠正措施".
     reopened = False
+    earlier: set[str] = set()
     for i, ev in enumerate(t.events):
         if isinstance(ev, Callback) and ev.satisfied is False:
             reopened = True
-        elif isinstance(ev, Resolve) and reopened:
-            if not ev.corrective_action:
+        elif isinstance(ev, Resolve):
+            action = (ev.corrective_action or "").strip()
+            if reopened and not action:
                 yield Problem("after an unsatisfied callback, a new corrective action is required",
                               ("events", i, "corrective_action"), "resolve with --corrective-action '...'")
+            elif reopened and action in earlier:
+                yield Problem(f"after an unsatisfied callback, the corrective action must be new; "
+                              f"「{action}」 was already tried", ("events", i, "corrective_action"),
+                              "resolve with a different --corrective-action: what is done differently this time")
+            if action:
+                earlier.add(action)
             reopened = False
 
 
@@ -791,6 +804,11 @@ def kesu_facts(t: Ticket, ctx: Context) -> Iterator[Problem]:
     for name in ("order_no", "part_no", "ship_date", "qty", "defect_qty", "customer_request"):
         if getattr(k, name) in (None, ""):
             yield Problem(f"a 客诉 needs `{name}`", ("kesu", name), f"add --{name.replace('_', '-')}")
+    if k.qty is not None and k.qty <= 0:
+        yield Problem(f"the quantity delivered must be positive (got {k.qty})", ("kesu", "qty"), "check --qty")
+    if k.defect_qty is not None and (k.defect_qty < 0 or (k.qty is not None and k.defect_qty > k.qty)):
+        yield Problem(f"the defective quantity ({k.defect_qty}) must be between 0 and the quantity ({k.qty})",
+                      ("kesu", "defect_qty"), "check --defect-qty against --qty")
 
 
 @tree_rule("TKT-CMP-12", title="the complaint office and phone are configured for customer-facing forms",
