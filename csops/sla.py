@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from csops.calendar import BusinessCalendar
 from csops.models.policy import Severity3
-from csops.models.ticket import Severity, Ticket, TicketType
+from csops.models.ticket import CALLBACK_TYPES, Severity, Ticket, TicketType
 
 if TYPE_CHECKING:
     from csops.context import Context
@@ -183,7 +183,7 @@ def deadlines(ticket: Ticket, cal: BusinessCalendar) -> list[Deadline]:
         start = (kesu.accepted_at if kesu and kesu.accepted_at else received)
         days = sla.kesu.overseas_days if kesu and kesu.overseas else sla.kesu.domestic_days
         add("kesu_close", "TKT-QC-17", f"客诉结案({days}天)",
-            _extend(cal, start + timedelta(days=days), spans, False), closes[0].at if closes else None)
+            _extend(cal, start + timedelta(days=days), spans, False), closed_at)
     else:
         if night and ticket.type is not TicketType.major_fault:
             add("night_handover", "TKT-NGT-02", "夜间受理次日移交", morning_after(cal, received), handled)
@@ -204,7 +204,7 @@ def deadlines(ticket: Ticket, cal: BusinessCalendar) -> list[Deadline]:
 def _callbacks(ticket: Ticket, cal: BusinessCalendar, closed_at: datetime | None) -> list[Deadline]:
     """TKT-CB-01 (complaints, 24 clock hours) and TKT-CB-03 (repairs, 24 working hours) per resolution."""
     policy = cal.policy.sla.callback
-    if ticket.type not in (TicketType.complaint, TicketType.repair):
+    if ticket.type not in CALLBACK_TYPES:
         return []
     if ticket.type is TicketType.repair and ticket.customer.internal:
         return []  # internal repairs: a 70% face-to-face target (TKT-CB-04, KPI-02), no per-ticket clock

@@ -111,6 +111,26 @@ def test_TKT_QC_17_kesu_15_or_20_days() -> None:
     assert {d.key for d in deadlines(domestic, context().calendar)} == {"kesu_close"}
 
 
+def test_TKT_QC_17_a_reopened_kesu_is_not_closed_in_time_by_its_first_close() -> None:
+    close = ("close", "2026-11-05 10:00", "CS001", {"customer_notified_at": "2026-11-05T10:00:00+08:00"})
+    reopen = ("reopen", "2026-11-06 10:00", "CS001", {"reason": "客户再次反映同批次问题"})
+    reopened = ticket("kesu", events=[RESOLVE, close, reopen])
+    deadline, now = dl(reopened, "kesu_close")
+    assert deadline.done_at is None and deadline.state(now) == "overdue"
+    assert rule_hits(reopened, "TKT-QC-17")
+    late_close = ("close", "2026-11-20 10:00", "CS001", {"customer_notified_at": "2026-11-20T10:00:00+08:00"})
+    resolve_again = ("resolve", "2026-11-20 09:00", *RESOLVE[2:])
+    closed_late, _ = dl(ticket("kesu", events=[RESOLVE, close, reopen, resolve_again, late_close]), "kesu_close")
+    assert closed_late.done_at == at("2026-11-20 10:00") and closed_late.state(now) == "missed"
+
+
+def test_resolved_ticket_without_callback_awaits_closing_only() -> None:
+    from csops.models.ticket import Status, TicketType, status_label
+
+    assert status_label(TicketType.kesu, Status.resolved) == "已处理待结案"
+    assert status_label(TicketType.complaint, Status.resolved) == "已处理待回访"
+
+
 def test_TKT_GEN_08_every_type_has_a_due_time() -> None:
     for kind in ("consultation", "repair", "installation", "suggestion", "assistance", "major_fault"):
         t = ticket(kind)

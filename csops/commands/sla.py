@@ -53,7 +53,7 @@ def summarise(rows: list[dict[str, Any]], now: datetime, within: int) -> dict[st
 
 
 @click.command()
-@click.option("--due-within", "within", type=int, default=120, show_default=True,
+@click.option("--due-within", "within", type=click.IntRange(min=0), default=120, show_default=True,
               help="List open deadlines due within this many minutes.")
 @click.option("--owner", help="Only deadlines this 工号 answers for.")
 @click.option("--department", help="Only deadlines of this department, e.g. cs, engineering.")

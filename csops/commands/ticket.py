@@ -57,7 +57,7 @@ def _append(session: Session, ticket_id: str, cls_name: str, at: datetime | None
     saved = session.save([(ticket, new)], action=f"ticket.{event.action}",
                          summary=f"{ticket.type.label} {ticket.id} {label}", actor=actor)[0]
     assert isinstance(saved, m.Ticket)
-    click.echo(f"{saved.id} {label}: {saved.status.label} ({saved.status.value})")
+    click.echo(f"{saved.id} {label}: {m.status_label(saved.type, saved.status)} ({saved.status.value})")
     return saved
 
 
@@ -541,13 +541,13 @@ def ticket_reopen(session: Session, ticket_id: str, reason: str | None, at: date
 
 def ticket_view(ctx: Context, t: Ticket, now: datetime) -> dict[str, Any]:
     """Everything ``show`` prints, as data (the JSON form)."""
-    from csops.models.ticket import ACTION_LABELS
+    from csops.models.ticket import ACTION_LABELS, status_label
     from csops.sla import deadlines
 
     state = t.fold()
     return {
         "id": t.id, "type": t.type.value, "type_label": t.type.label,
-        "status": state.status.value, "status_label": state.status.label,
+        "status": state.status.value, "status_label": status_label(t.type, state.status),
         "severity": state.severity.value if state.severity else None,
         "severity_label": state.severity.label if state.severity else None,
         "first_owner": t.first_owner, "first_owner_name": ctx.name(t.first_owner),
@@ -624,7 +624,7 @@ def ticket_list(session: Session, status: str | None, type_: str | None, owner: 
       csops ticket list --open
       csops ticket list --type complaint --format json
     """
-    from csops.models.ticket import Ticket
+    from csops.models.ticket import Ticket, status_label
     from csops.sla import next_due
 
     ctx = session.load()
@@ -639,7 +639,7 @@ def ticket_list(session: Session, status: str | None, type_: str | None, owner: 
             continue
         nd = next_due(t, ctx.calendar, session.now)
         rows.append({"id": t.id, "type": t.type.value, "type_label": t.type.label, "status": state.status.value,
-                     "status_label": state.status.label, "owner": state.owner, "owner_name": ctx.name(state.owner),
+                     "status_label": status_label(t.type, state.status), "owner": state.owner, "owner_name": ctx.name(state.owner),
                      "subject": t.subject or (t.content or "")[:24],
                      "next_due": nd.due.isoformat() if nd and nd.due else None,
                      "next_due_label": nd.label if nd else None,

@@ -362,6 +362,17 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 
+#: Types whose resolution is followed by a callback to the customer (TKT-CB-01, TKT-CB-03).
+CALLBACK_TYPES: tuple[TicketType, ...] = (TicketType.complaint, TicketType.repair)
+
+
+def status_label(ticket_type: TicketType, status: Status) -> str:
+    """The Chinese name of ``status``; a resolved ticket of a type with no callback awaits closing only."""
+    if status is Status.resolved and ticket_type not in CALLBACK_TYPES:
+        return "已处理待结案"
+    return status.label
+
+
 def step(status: Status, event: Any) -> Status:
     """The status after ``event`` (assumed allowed in ``status``)."""
     action = event.action
