@@ -6,6 +6,7 @@ is the reporters'. Collects all findings and never stops at the first.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -59,8 +60,21 @@ def _offset_hint(value: str, tz: str) -> str:
         return "write the time as 2026-11-23T09:12:00+08:00, with its UTC offset"
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 3, 80, 80, 40
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
+SHOWN_MAX = 160
+
+
+def _shown(value: Any) -> str:
+    """A short repr of a rejected value: a deeply nested or huge one must not flood or crash the report."""
+    text = _SHORT.repr(value)
+    return text if len(text) <= SHOWN_MAX else text[: SHOWN_MAX - 3] + "..."
+
+
 _TYPE_HINTS = {
     "int_parsing": "expected a whole number, e.g. 3",
+    "int_parsing_size": "expected a whole number of a sensible size, e.g. 3",
     "int_type": "expected a whole number, e.g. 3",
     "float_parsing": "expected a number, e.g. 0.95",
     "bool_parsing": "expected true or false",
@@ -97,7 +111,7 @@ def schema_problem(error: Any, policy_tz: str, data: Any = None) -> Problem:
         return Problem(f"`{field}`: time without a UTC offset: `{given}`", loc,
                        _offset_hint(str(given), policy_tz), rule="STORE-TIME-01")
     if kind in {"time_as_number", "time_out_of_range"} or kind.startswith("datetime"):
-        return Problem(f"`{field}`: not a valid time: {msg} (got {given!r})", loc,
+        return Problem(f"`{field}`: not a valid time: {msg} (got {_shown(given)})", loc,
                        "write the time as 2026-11-23T09:12:00+08:00, with its UTC offset", rule="STORE-SCHEMA-01")
     if kind == "unknown_staff":
         return Problem(f"`{field}`: unknown staff id `{given}`", loc,
@@ -116,7 +130,7 @@ def schema_problem(error: Any, policy_tz: str, data: Any = None) -> Problem:
             )
     expected = error.get("ctx", {}).get("expected") or error.get("ctx", {}).get("expected_tags")
     hint = f"expected {expected}" if expected else _TYPE_HINTS.get(kind, "see the record's schema in schemas/")
-    return Problem(f"`{field}`: {msg} (got {given!r})", loc, hint, rule="STORE-SCHEMA-01")
+    return Problem(f"`{field}`: {msg} (got {_shown(given)})", loc, hint, rule="STORE-SCHEMA-01")
 
 
 def validate_data(model: type[Record], loaded: LoadedFile, context: dict[str, Any], tz: str) -> Record | None:
