@@ -18,11 +18,11 @@ from pydantic import ValidationError
 from csops.context import Context
 from csops.findings import Finding, Result, Severity
 from csops.labels import identifiers_for
-from csops.models import kinds
+from csops.models import kind_for_id, kinds
 from csops.models.common import Record
 from csops.models.policy import Policy
 from csops.rules import Problem, check_record, check_tree, load_rules
-from csops.store import LoadedFile, read_tree
+from csops.store import RECORDS, LoadedFile, read_tree
 from csops.yamlio import locate
 
 
@@ -91,6 +91,8 @@ _TYPE_HINTS = {
     "string_too_short": "write a value; it must not be empty",
     "string_pattern_mismatch": "the value does not have the expected form; see the schema in schemas/",
     "greater_than_equal": "the number is too small",
+    "less_than_equal": "the number is too large",
+    "number_not_bool": "write a number, e.g. 10",
 }
 
 
@@ -150,6 +152,20 @@ def _add(loaded: LoadedFile, problem: Problem) -> None:
     )
 
 
+def _report_misfiled(loaded: LoadedFile) -> bool:
+    """A record of one kind in another kind's folder gets one finding saying where it belongs
+    (STORE-PATH-01), not a finding for every field the folder's schema does not know."""
+    owner = kind_for_id(loaded.data.get("id"))
+    if owner is None or owner == loaded.kind:
+        return False
+    expected = f"{RECORDS}/{kinds()[owner].relpath_for(loaded.data['id'])}"
+    _add(loaded, Problem(
+        f"{loaded.data['id']} is a {owner} id, but the file is in the {loaded.kind} folder", ("id",),
+        f"git mv {loaded.rel} {expected}", rule="STORE-PATH-01",
+    ))
+    return True
+
+
 def build_context(files: list[LoadedFile], now: datetime, root: Path | None = None) -> Context:
     """Validate every readable file into a Context; problems go onto each file's findings."""
     registry = kinds()
@@ -164,6 +180,7 @@ def build_context(files: list[LoadedFile], now: datetime, root: Path | None = No
         ctx.add(policy, policy_file)
 
     readable = [f for f in files if f.data is not None and f.kind in registry and f.kind != "policy"]
+    readable = [f for f in readable if not _report_misfiled(f)]
     staff_ids = {str(f.data.get("id")) for f in readable if f.kind == "staff"}
     ids: dict[str, set[str]] = {}
     for f in readable:
