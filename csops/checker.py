@@ -6,6 +6,7 @@ is the reporters'. Collects all findings and never stops at the first.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -17,11 +18,11 @@ from pydantic import ValidationError
 from csops.context import Context
 from csops.findings import Finding, Result, Severity
 from csops.labels import identifiers_for
-from csops.models import kinds
+from csops.models import kind_for_id, kinds
 from csops.models.common import Record
 from csops.models.policy import Policy
 from csops.rules import Problem, check_record, check_tree, load_rules
-from csops.store import LoadedFile, read_tree
+from csops.store import RECORDS, LoadedFile, read_tree
 from csops.yamlio import locate
 
 
@@ -59,8 +60,21 @@ def _offset_hint(value: str, tz: str) -> str:
         return "write the time as 2026-11-23T09:12:00+08:00, with its UTC offset"
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 3, 80, 80, 40
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
+SHOWN_MAX = 160
+
+
+def _shown(value: Any) -> str:
+    """A short repr of a rejected value: a deeply nested or huge one must not flood or crash the report."""
+    text = _SHORT.repr(value)
+    return text if len(text) <= SHOWN_MAX else text[: SHOWN_MAX - 3] + "..."
+
+
 _TYPE_HINTS = {
     "int_parsing": "expected a whole number, e.g. 3",
+    "int_parsing_size": "expected a whole number of a sensible size, e.g. 3",
     "int_type": "expected a whole number, e.g. 3",
     "float_parsing": "expected a number, e.g. 0.95",
     "bool_parsing": "expected true or false",
@@ -77,6 +91,8 @@ _TYPE_HINTS = {
     "string_too_short": "write a value; it must not be empty",
     "string_pattern_mismatch": "the value does not have the expected form; see the schema in schemas/",
     "greater_than_equal": "the number is too small",
+    "less_than_equal": "the number is too large",
+    "number_not_bool": "write a number, e.g. 10",
 }
 
 
@@ -97,7 +113,7 @@ def schema_problem(error: Any, policy_tz: str, data: Any = None) -> Problem:
         return Problem(f"`{field}`: time without a UTC offset: `{given}`", loc,
                        _offset_hint(str(given), policy_tz), rule="STORE-TIME-01")
     if kind in {"time_as_number", "time_out_of_range"} or kind.startswith("datetime"):
-        return Problem(f"`{field}`: not a valid time: {msg} (got {given!r})", loc,
+        return Problem(f"`{field}`: not a valid time: {msg} (got {_shown(given)})", loc,
                        "write the time as 2026-11-23T09:12:00+08:00, with its UTC offset", rule="STORE-SCHEMA-01")
     if kind == "unknown_staff":
         return Problem(f"`{field}`: unknown staff id `{given}`", loc,
@@ -116,7 +132,7 @@ def schema_problem(error: Any, policy_tz: str, data: Any = None) -> Problem:
             )
     expected = error.get("ctx", {}).get("expected") or error.get("ctx", {}).get("expected_tags")
     hint = f"expected {expected}" if expected else _TYPE_HINTS.get(kind, "see the record's schema in schemas/")
-    return Problem(f"`{field}`: {msg} (got {given!r})", loc, hint, rule="STORE-SCHEMA-01")
+    return Problem(f"`{field}`: {msg} (got {_shown(given)})", loc, hint, rule="STORE-SCHEMA-01")
 
 
 def validate_data(model: type[Record], loaded: LoadedFile, context: dict[str, Any], tz: str) -> Record | None:
@@ -136,6 +152,20 @@ def _add(loaded: LoadedFile, problem: Problem) -> None:
     )
 
 
+def _report_misfiled(loaded: LoadedFile) -> bool:
+    """A record of one kind in another kind's folder gets one finding saying where it belongs
+    (STORE-PATH-01), not a finding for every field the folder's schema does not know."""
+    owner = kind_for_id(loaded.data.get("id"))
+    if owner is None or owner == loaded.kind:
+        return False
+    expected = f"{RECORDS}/{kinds()[owner].relpath_for(loaded.data['id'])}"
+    _add(loaded, Problem(
+        f"{loaded.data['id']} is a {owner} id, but the file is in the {loaded.kind} folder", ("id",),
+        f"git mv {loaded.rel} {expected}", rule="STORE-PATH-01",
+    ))
+    return True
+
+
 def build_context(files: list[LoadedFile], now: datetime, root: Path | None = None) -> Context:
     """Validate every readable file into a Context; problems go onto each file's findings."""
     registry = kinds()
@@ -150,6 +180,7 @@ def build_context(files: list[LoadedFile], now: datetime, root: Path | None = No
         ctx.add(policy, policy_file)
 
     readable = [f for f in files if f.data is not None and f.kind in registry and f.kind != "policy"]
+    readable = [f for f in readable if not _report_misfiled(f)]
     staff_ids = {str(f.data.get("id")) for f in readable if f.kind == "staff"}
     ids: dict[str, set[str]] = {}
     for f in readable:

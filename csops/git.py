@@ -64,6 +64,14 @@ def head(cwd: Path) -> str | None:
     return proc.stdout.decode().strip() if proc.returncode == 0 else None
 
 
+def bad_revision(cwd: Path, rev: str) -> str | None:
+    """Why ``rev`` (a commit or a range like ``main..HEAD``) names no commits here, or None when it does."""
+    proc = run(["rev-list", "--max-count=1", rev, "--"], cwd, check=False)
+    if proc.returncode == 0:
+        return None
+    return proc.stderr.decode("utf-8", "replace").strip().splitlines()[0] if proc.stderr.strip() else f"bad revision {rev!r}"
+
+
 @dataclass(frozen=True)
 class IndexEntry:
     mode: str

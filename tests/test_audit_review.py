@@ -89,3 +89,11 @@ def test_review_flags_a_branch_with_problems(office: Office) -> None:
     payload = json.loads(result.output)
     assert result.exit_code == 1 and payload["ok"] is False
     assert {"STORE-ENUM-01", "AUDIT-04"} <= {f["rule"] for f in payload["findings"]}
+
+
+def test_a_bad_revision_is_a_usage_error_not_a_crash(office: Office) -> None:
+    for args in (("review", "nonsense..HEAD"), ("audit", "nonsense"), ("audit", "HEAD..nonsense")):
+        result = office.run(*args)
+        assert result.exit_code == 2, result.output
+        assert "bad revision" in result.output
+    assert office.run("audit", "HEAD~1..HEAD").exit_code == 0

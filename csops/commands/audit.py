@@ -25,9 +25,12 @@ def audit(session: Session, rev_range: str | None) -> None:
       csops audit
       csops audit origin/main..HEAD --format json
     """
+    from csops import git
     from csops.audit import audit as run_audit
     from csops.findings import report_json, report_text
 
+    if rev_range and (problem := git.bad_revision(session.root, rev_range)):
+        raise click.BadParameter(problem, param_hint="REV_RANGE")
     ctx = session.load()
     result, changes = run_audit(session.root, rev_range, ctx.staff)
     if not session.json:

@@ -27,12 +27,15 @@ def review(session: Session, rev_range: str) -> None:
       csops review main..HEAD
       csops review origin/main..feature/night-complaints --format json
     """
+    from csops import git
     from csops.audit import audit as run_audit
     from csops.checker import check
     from csops.labels import zh
 
     if ".." not in rev_range:
         raise click.BadParameter("give a range like main..HEAD", param_hint="REV_RANGE")
+    if problem := git.bad_revision(session.root, rev_range):
+        raise click.BadParameter(problem, param_hint="REV_RANGE")
     ctx = session.load()
     audited, changes = run_audit(session.root, rev_range, ctx.staff)
     touched = sorted({c.path for c in changes})

@@ -41,6 +41,11 @@ def validate(session: Session, paths: tuple[Path, ...], staged: bool) -> None:
         # block it on problems it did not cause.
         return
     root = session.root
+    if staged:
+        from csops import git
+
+        if git.toplevel(root) is None:
+            raise click.UsageError(f"--staged reads the git index, but {root} is not in a git repository")
     only = None
     if paths:
         only = set()

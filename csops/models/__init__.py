@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from csops.models.common import Record
+from csops.models.common import ID_RE, Record
 
 
 @cache
@@ -35,3 +35,11 @@ def kind_for_relpath(rel: str) -> str | None:
         if model.FOLDER and folder == model.FOLDER:
             return name
     return None
+
+
+def kind_for_id(record_id: object) -> str | None:
+    """Kind whose allocated ids look like ``record_id`` (``T-2611-A001`` → ticket), if any."""
+    match = ID_RE.match(record_id) if isinstance(record_id, str) else None
+    if match is None:
+        return None
+    return next((name for name, model in kinds().items() if match.group("prefix") == model.ID_PREFIX), None)

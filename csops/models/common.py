@@ -186,13 +186,18 @@ class Record(Model):
     schema_version: Literal[1] = 1
     id: str
 
-    def expected_relpath(self) -> str:
-        """Path under the records folder implied by the id."""
-        match = ID_RE.match(self.id) if self.ID_PREFIX else None
+    @classmethod
+    def relpath_for(cls, record_id: str) -> str:
+        """Path under the records folder that an allocated id of this kind implies."""
+        match = ID_RE.match(record_id) if cls.ID_PREFIX else None
         if match:
             yymm = match.group("yymm")
-            return f"{self.FOLDER}/20{yymm[:2]}/{yymm[2:]}/{self.id}.yaml"
-        return f"{self.FOLDER}/{self.id}.yaml"
+            return f"{cls.FOLDER}/20{yymm[:2]}/{yymm[2:]}/{record_id}.yaml"
+        return f"{cls.FOLDER}/{record_id}.yaml"
+
+    def expected_relpath(self) -> str:
+        """Path under the records folder implied by the id."""
+        return self.relpath_for(self.id)
 
     def derived_summary(self) -> dict[str, Any]:
         """Summary fields as folded from the events; overridden by evented kinds."""

@@ -8,15 +8,33 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from typing import ClassVar, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from csops.models.common import Model, Record, Role, Weekday
 
 _WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 Severity3 = Literal["major", "general", "minor"]
+
+
+def _number_not_bool(value: Any) -> Any:
+    """`true` is not a number of minutes: YAML booleans are refused where a policy wants a number."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("number_not_bool", "expected a number, not true or false")
+    return value
+
+
+# Every number of the policy is bounded, so a typo (a minus sign, digits held down) is a finding
+# instead of a deadline centuries away or an overflow inside a rule.
+Minutes = Annotated[int, BeforeValidator(_number_not_bool), Field(ge=0, le=7 * 24 * 60)]
+Hours = Annotated[int, BeforeValidator(_number_not_bool), Field(ge=0, le=31 * 24)]
+Days = Annotated[int, BeforeValidator(_number_not_bool), Field(ge=0, le=366)]
+PerMonth = Annotated[int, BeforeValidator(_number_not_bool), Field(ge=0, le=31)]
+DayOfMonth = Annotated[int, BeforeValidator(_number_not_bool), Field(ge=1, le=28)]
+Share = Annotated[float, BeforeValidator(_number_not_bool), Field(ge=0, le=1)]
 
 
 def parse_window(text: str) -> tuple[time, time]:
@@ -79,22 +97,22 @@ class CalendarPolicy(Model):
 
 
 class ComplaintSla(Model):
-    forward_min: dict[Severity3, int] = Field(
+    forward_min: dict[Severity3, Minutes] = Field(
         default_factory=lambda: _by_severity(10, 20, 30),
         description="TKT-SLA-01/02/03: forward to the responsible department within N minutes",
     )
-    report_major_min: int = Field(60, description="TKT-SLA-01: report a major complaint within 1 hour")
-    resolve_working_hours: int = Field(24, description="TKT-SLA-02/03: resolve within 24 working hours")
-    major_answer_days: int = Field(3, description="TKT-SLA-04, CFL-07: clear answer within 3 days")
+    report_major_min: Minutes = Field(60, description="TKT-SLA-01: report a major complaint within 1 hour")
+    resolve_working_hours: Hours = Field(24, description="TKT-SLA-02/03: resolve within 24 working hours")
+    major_answer_days: Days = Field(3, description="TKT-SLA-04, CFL-07: clear answer within 3 days")
     investigate_same_day: bool = Field(True, description="TKT-SLA-05, CFL-07")
-    investigation_start_gap_min: int = Field(60, description="TKT-SLA-07 (inferred gap)")
+    investigation_start_gap_min: Minutes = Field(60, description="TKT-SLA-07 (inferred gap)")
 
 
 class CallbackPolicy(Model):
-    complaint_hours: int = Field(24, description="TKT-CB-01: clock hours after handling (CFL-26)")
-    repair_working_hours: int = Field(24, description="TKT-CB-03: working hours after completion (CFL-05)")
-    repair_target: float = Field(1.0, description="KPI-01")
-    internal_repair_target: float = Field(0.7, description="KPI-02")
+    complaint_hours: Hours = Field(24, description="TKT-CB-01: clock hours after handling (CFL-26)")
+    repair_working_hours: Hours = Field(24, description="TKT-CB-03: working hours after completion (CFL-05)")
+    repair_target: Share = Field(1.0, description="KPI-01")
+    internal_repair_target: Share = Field(0.7, description="KPI-02")
     complaint_roles: dict[Severity3, list[Role]] = Field(
         default_factory=lambda: _by_severity([Role.cs_manager, Role.project_manager], [Role.cs_manager], [Role.cs_manager]),
         description="TKT-CB-01, CFL-06: who calls back, by severity",
@@ -103,10 +121,10 @@ class CallbackPolicy(Model):
 
 
 class KesuSla(Model):
-    domestic_days: int = Field(15, description="TKT-QC-17")
-    overseas_days: int = Field(20, description="TKT-QC-17")
-    qa_report_days: int = Field(3, description="TKT-QC-07")
-    opinion_days: int = Field(1, description="TKT-QC-09")
+    domestic_days: Days = Field(15, description="TKT-QC-17")
+    overseas_days: Days = Field(20, description="TKT-QC-17")
+    qa_report_days: Days = Field(3, description="TKT-QC-07")
+    opinion_days: Days = Field(1, description="TKT-QC-09")
 
 
 class Sla(Model):
@@ -116,9 +134,9 @@ class Sla(Model):
     #: TKT-NGT-02: night intake passed on at this time of the next working day.
     night_handover_time: time = time(8, 0)
     #: TKT-GEN-04 (inferred threshold): a reply is expected within this many working hours.
-    reply_working_hours: int = 8
+    reply_working_hours: Hours = 8
     night_start: time = Field(time(18, 0), description="TKT-NGT-01/02, CFL-24: night duty runs from this time to night_handover_time")
-    resolve_working_hours_by_type: dict[str, int] = Field(
+    resolve_working_hours_by_type: dict[str, Hours] = Field(
         default_factory=lambda: {"consultation": 8, "suggestion": 24, "assistance": 8, "repair": 24,
                                  "installation": 40, "major_fault": 8},
         description="TKT-GEN-08 (inferred): due time of a ticket type the sources give no number for",
@@ -130,8 +148,8 @@ class Sla(Model):
 
 
 class HandoverPolicy(Model):
-    incoming_early_min: int = Field(10, description="HOV-ARR-01/02, CFL-04")
-    outgoing_prepare_min: int = Field(15, description="HOV-ARR-03, CFL-04")
+    incoming_early_min: Minutes = Field(10, description="HOV-ARR-01/02, CFL-04")
+    outgoing_prepare_min: Minutes = Field(15, description="HOV-ARR-03, CFL-04")
     security_handover_times: list[time] = Field(
         default_factory=lambda: [time(8, 0), time(18, 0)], description="HOV-SEC-01/02"
     )
@@ -146,7 +164,7 @@ class HandoverPolicy(Model):
 
 
 class SwapPolicy(Model):
-    max_per_month: int = Field(3, ge=0, description="HOV-SWP-02, CFL-01")
+    max_per_month: PerMonth = Field(3, description="HOV-SWP-02, CFL-01")
     approval: Literal["dept_manager", "notify"] = Field("dept_manager", description="CFL-02")
 
 
@@ -154,7 +172,7 @@ class DutyPolicy(Model):
     leave_approvers: list[Role] = Field(
         default_factory=lambda: [Role.cs_centre_director, Role.cs_manager], description="CFL-25"
     )
-    max_away_min: int = Field(30, description="HOV-DUTY-10 (limit not in the source; inferred)")
+    max_away_min: Minutes = Field(30, description="HOV-DUTY-10 (limit not in the source; inferred)")
 
 
 class KeyPolicy(Model):
@@ -175,7 +193,7 @@ class KeyPolicy(Model):
     loan_due_time: time = time(18, 0)
     #: KEY-CHK-01 (inferred): which days need a register check, and how far back a missing one is reported.
     check_days: Literal["workdays", "every_day"] = "workdays"
-    check_lookback_days: int = Field(31, ge=1)
+    check_lookback_days: Days = Field(31, ge=1)
     #: CFL-17: security's sealed estate set may additionally require the security manager's approval.
     sealed_estate_require_approval: bool = False
 
@@ -186,14 +204,14 @@ class HazmatPolicy(Model):
 
 
 class ReportPolicy(Model):
-    monthly_due_day: int = Field(5, ge=1, le=28, description="RPT-01, CFL-21")
-    kesu_stats_due_day: int = Field(10, ge=1, le=28, description="RPT-02")
+    monthly_due_day: DayOfMonth = Field(5, description="RPT-01, CFL-21")
+    kesu_stats_due_day: DayOfMonth = Field(10, description="RPT-02")
 
 
 class KpiPolicy(Model):
-    satisfaction: float = Field(0.95, description="KPI-04")
-    valid_complaint_rate: float = Field(0.01, description="KPI-05")
-    sampling_rate: float = Field(0.2, description="KPI-07, TKT-CB-06")
+    satisfaction: Share = Field(0.95, description="KPI-04")
+    valid_complaint_rate: Share = Field(0.01, description="KPI-05")
+    sampling_rate: Share = Field(0.2, description="KPI-07, TKT-CB-06")
 
 
 class Office(Model):

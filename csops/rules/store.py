@@ -60,6 +60,15 @@ def events_in_order(record: Record, ctx: Context) -> Iterator[Problem]:
             )
 
 
+@record_rule("STORE-EVT-03", title="an evented record has at least one event")
+def has_events(record: Record, ctx: Context) -> Iterator[Problem]:
+    if isinstance(record, EventedRecord) and not record.events:
+        yield Problem(
+            f"{record.KIND} {record.id} has no events: nothing says who made it, when, or what state it is in",
+            ("events",), "restore its history from git (git log -p -- FILE), or delete the file if the record was never real",
+        )
+
+
 @record_rule("STORE-EVT-02", title="no event is dated in the future")
 def events_not_in_future(record: Record, ctx: Context) -> Iterator[Problem]:
     if not isinstance(record, EventedRecord):
