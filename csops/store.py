@@ -140,6 +140,10 @@ class ParseCache:
             from csops.yamlio import atomic_write
 
             atomic_write(self.path, marshal.dumps((self.tag, self.used)))
+            # Like pytest's cache: the folder ignores itself, so a repo set up by hand never sees it.
+            ignore = self.path.parent / ".gitignore"
+            if not ignore.exists():
+                atomic_write(ignore, b"# created by csops: a parse cache, safe to delete\n*\n")
         except (OSError, ValueError):
             pass  # a cache that cannot be written is only slower
 

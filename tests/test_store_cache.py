@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 from csops.store import CACHE_DIR, ParseCache, read_tree
 from tests.fixtures import Office
 
@@ -41,3 +43,14 @@ def test_a_warm_cache_is_read_instead_of_parsing(office: Office) -> None:
     files = {f.rel: f for f in read_tree(office.root)}
     assert files[REL].data["name"] == "来自缓存"
     assert {f.rel: f.data for f in read_tree(office.root, use_cache=False)}[REL]["name"] == "测试"
+
+
+def test_the_cache_folder_ignores_itself(office: Office) -> None:
+    """A records repo set up by hand (no .csops-cache line in .gitignore) never sees the cache as new files."""
+    (office.root / ".gitignore").write_text("", encoding="utf-8")
+    office.write(REL, GOOD)
+    read_tree(office.root)
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=office.root,
+                            capture_output=True, text=True, check=True).stdout
+    assert (office.root / CACHE_DIR / ParseCache.NAME).is_file()
+    assert CACHE_DIR not in status

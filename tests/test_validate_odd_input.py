@@ -85,3 +85,19 @@ def test_staged_outside_a_git_repository_is_a_usage_error(office: Office) -> Non
     assert "not in a git repository" in result.output
     plain = office.run("validate", "--format", "json", now=NOW)
     assert plain.exit_code == 0 and json.loads(plain.output)["errors"] == 0
+
+
+def test_infinite_or_nan_numbers_are_findings(office: Office) -> None:
+    from tests.fixtures import DEMO_RECORDS
+
+    rel = "records/tickets/2026/11/T-2611-A004.yaml"
+    text = (DEMO_RECORDS.parent / rel).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    line = next(n for n, t in enumerate(lines, 1) if "parts_fee:" in t)
+    for bad in (".inf", ".nan"):
+        indent = lines[line - 1].split("parts_fee:")[0]
+        lines[line - 1] = f"{indent}parts_fee: {bad}"
+        office.write(rel, "\n".join(lines) + "\n")
+        code, items = findings(office)
+        assert code == 1
+        assert ("STORE-SCHEMA-01", rel, line) in {(f["rule"], f["path"], f["line"]) for f in items}

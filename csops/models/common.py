@@ -34,9 +34,9 @@ STATION_RE = re.compile(r"^[A-Z]{1,3}$")
 
 
 class Model(BaseModel):
-    """Base of every record model: unknown fields are errors, enum values stay enums."""
+    """Base of every record model: unknown fields are errors, enum values stay enums, no inf/nan."""
 
-    model_config = ConfigDict(extra="forbid", use_enum_values=False, validate_default=True)
+    model_config = ConfigDict(extra="forbid", use_enum_values=False, validate_default=True, allow_inf_nan=False)
 
 
 def _text_time(value: Any) -> Any:
