@@ -91,3 +91,18 @@ def test_REG_HAZ_07_no_lending_out_without_permission(office: Office) -> None:
 def test_hazmat_balance_in_status(office: Office) -> None:
     stocked(office)
     assert "危险品结存: 鼠药 3" in office.ok("status", now=at("09:00")).output
+
+
+def test_REG_HAZ_04_the_drawer_does_not_approve_their_own_draw(office: Office) -> None:
+    stocked(office)
+    result = refused(office, "REG-HAZ-04", "L001", at("09:00"), *DRAW, "--approved-by", "L001")
+    assert "不能批准自己" in result.output
+    ok(office, "L001", at("09:00"), *DRAW, "--approved-by", "L002")
+
+
+def test_REG_HAZ_05_quantities_are_finite(office: Office) -> None:
+    refused(office, "STORE-SCHEMA-01", "S001", at("08:00"), "hazmat", "stock-in", "rat_poison", "--qty", "inf",
+            "--unit", "包")
+    stocked(office)
+    refused(office, "STORE-SCHEMA-01", "L001", at("09:00"), "hazmat", "draw", "rat_poison", "--qty", "1e309",
+            "--purpose", "灭鼠", "--approved-by", "S001")

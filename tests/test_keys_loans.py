@@ -189,3 +189,19 @@ def test_KEY_LOAN_01_a_hand_written_loan_without_its_lend_event_is_a_finding_not
     result = validate(office, at("10:00"))
     assert result.exit_code == 1 and "error KEY-LOAN-01" in result.output and "internal error" not in result.output
     assert "没有未归还的钥匙" in office.ok("key", "outstanding", now=at("10:00")).output
+
+
+def test_KEY_LOAN_02_due_before_the_loan_is_refused(office: Office) -> None:
+    setup(office)
+    result = refused(office, "KEY-LOAN-02", "A001", at("09:00"), "key", "lend", "VU-1203", *VIEW,
+                     "--due", f"{DAY}T08:00:00+08:00")
+    assert "早于借出时间" in result.output
+
+
+def test_return_by_loan_id_must_match_the_key_named(office: Office) -> None:
+    setup(office)
+    ok(office, "A001", at("09:00"), "key", "lend", "VU-1203", "--copy", "1", *VIEW)
+    refused(office, "STORE-REF-02", "A001", at("10:00"), "key", "return", "OF-101", "--loan", "KL-2611-A001")
+    refused(office, "STORE-REF-02", "A001", at("10:00"), "key", "return", "VU-1203", "--copy", "2",
+            "--loan", "KL-2611-A001", *RETURN_CHECKS)
+    ok(office, "A001", at("10:00"), "key", "return", "VU-1203", "--loan", "KL-2611-A001", *RETURN_CHECKS)

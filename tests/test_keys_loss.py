@@ -105,3 +105,41 @@ def test_KEY_LOCK_01_machine_room_rekey_keeps_loans_out_and_holder_rules_wait(of
 def test_KEY_HOLD_05_events_name_registered_copies(office: Office) -> None:
     add_registry(office)
     refused(office, "KEY-HOLD-05", "B001", at("15:00"), "key", "found", "VU-1203", "--copy", "9", "--found-by", "E001")
+
+
+def test_KEY_LOSS_01_a_copy_already_lost_is_not_reported_again(office: Office) -> None:
+    setup(office)
+    ok(office, "A001", at("11:00"), *LOST, "--report-to", "M001", "--reported-to", "B002")
+    result = refused(office, "KEY-LOSS-01", "A001", at("11:05"), *LOST, "--report-to", "M001", "--reported-to", "B002")
+    assert "不能重复登记" in result.output
+
+
+def test_KEY_LOSS_02_loss_amount_is_a_real_non_negative_sum(office: Office) -> None:
+    setup(office)
+    args = (*LOST, "--report-to", "M001", "--reported-to", "B002")
+    assert office.run(*args, "--amount", "-5", as_="A001", now=at("11:00")).exit_code == 2
+    refused(office, "KEY-LOSS-02", "A001", at("11:00"), *args, "--amount", "inf")
+    ok(office, "A001", at("11:00"), *args, "--amount", "180")
+
+
+def test_KEY_LOSS_03_a_find_matches_a_recorded_loss(office: Office) -> None:
+    setup(office)
+    result = refused(office, "KEY-LOSS-03", "B001", at("10:00"), "key", "found", "VU-1203", "--copy", "1",
+                     "--found-by", "E001")
+    assert "没有登记遗失" in result.output
+    ok(office, "A001", at("11:00"), *LOST, "--report-to", "M001", "--reported-to", "B002")
+    ok(office, "E001", at("14:00"), "key", "rekey", "VU-1203", "--requested-by", "A001", "--request", "第2套遗失",
+       "--approved-by", "B002", "--handed-to", "B002")
+    # the old key lost before the lock change can still be handed in, once
+    ok(office, "B001", at("15:00"), "key", "found", "VU-1203", "--copy", "2", "--found-by", "E001")
+    refused(office, "KEY-LOSS-03", "B001", at("15:10"), "key", "found", "VU-1203", "--copy", "2", "--found-by", "E001")
+
+
+def test_KEY_LOCK_01_only_new_keys_awaiting_security_are_redistributed_once(office: Office) -> None:
+    setup(office)
+    refused(office, "KEY-LOCK-01", "B002", at("10:00"), "key", "redistribute", "VU-1203", "--copy", "1=cs:A002")
+    ok(office, "E001", at("14:00"), "key", "rekey", "VU-1203", "--requested-by", "A001", "--request", "锁芯损坏",
+       "--approved-by", "B002", "--handed-to", "B002")
+    ok(office, "B002", at("15:00"), "key", "redistribute", "VU-1203", "--copy", "1=cs:A001")
+    refused(office, "KEY-LOCK-01", "B002", at("15:10"), "key", "redistribute", "VU-1203", "--copy", "1=cs:A002")
+    ok(office, "B002", at("15:10"), "key", "redistribute", "VU-1203", "--copy", "2=cs:A002")

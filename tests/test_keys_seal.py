@@ -106,3 +106,24 @@ def test_KEY_SEAL_07_broken_seal_reported_to_cs_with_account(office: Office) -> 
     refused(office, "KEY-SEAL-07", "A001", at("09:00"), *args, "--account", "巡查发现封条破损", "--report-to", "B002")
     ok(office, "A001", at("09:00"), *args, "--account", "巡查发现封条破损", "--report-to", "M001")
     ok(office, "A001", at("09:30"), "key", "seal", "ST-0805", "--seal-no", "FC-0003")
+
+
+def test_KEY_SEAL_08_no_seal_change_without_a_use_record(office: Office) -> None:
+    setup(office)
+    # a reseal with no unseal before it records the use of nothing
+    refused(office, "KEY-SEAL-08", "M001", at("09:00"), "key", "reseal", "ST-0805", "--seal-no", "FC-0002",
+            "--after", "无")
+    # a new seal on a key still sealed hides what became of the old one
+    refused(office, "KEY-SEAL-08", "A001", at("09:00"), "key", "seal", "ST-0805", "--seal-no", "FC-0002")
+    # seals belong to tenant keys; security's sealed set is a copy flag
+    refused(office, "KEY-SEAL-08", "A001", at("09:00"), "key", "seal", "VU-1203", "--seal-no", "FC-0009")
+    refused(office, "KEY-SEAL-08", "M001", at("09:00"), "key", "reseal", "VU-1203", "--seal-no", "FC-0009",
+            "--after", "x")
+    refused(office, "KEY-SEAL-08", "A001", at("09:00"), "key", "add", "VU-9", "--name", "x", "--location", "9F",
+            "--category", "vacant_unit", "--slot", "V-9", "--copy", "cs:A001", "--seal-no", "FC-9")
+    # after a use, only the CS manager's reseal with its after-use record closes it, not a plain seal
+    ok(office, "M001", at("22:00"), *EMERGENCY, *WITNESSES, "--customer-unreachable", "--approved-by", "G001")
+    refused(office, "KEY-SEAL-08", "A001", at("23:00"), "key", "seal", "ST-0805", "--seal-no", "FC-0002")
+    ok(office, "M001", at("23:00"), "key", "reseal", "ST-0805", "--seal-no", "FC-0002", "--after", "已关闭总阀")
+    refused(office, "KEY-SEAL-08", "M001", at("23:10"), "key", "reseal", "ST-0805", "--seal-no", "FC-0003",
+            "--after", "再封一次")

@@ -28,3 +28,15 @@ def test_KEY_SHIFT_02_keys_not_returned_by_the_end_of_the_day(office: Office) ->
     ok(office, "L001", at("08:05"), "key", "pickup", "--key", "AREA-1F")
     assert "KEY-SHIFT-02" not in validate(office, at("22:00")).output
     assert "warning KEY-SHIFT-02" in validate(office, "2026-11-21T08:00:00+08:00").output
+
+
+def test_KEY_SHIFT_01_an_area_key_is_picked_up_once_until_returned(office: Office) -> None:
+    add_registry(office)
+    refused(office, "KEY-SHIFT-01", "L001", at("08:05"), "key", "pickup", "--key", "AREA-1F", "--key", "AREA-1F")
+    ok(office, "L001", at("08:05"), "key", "pickup", "--key", "AREA-1F")
+    result = refused(office, "KEY-SHIFT-01", "L002", at("08:10"), "key", "pickup", "--key", "AREA-1F",
+                     "--key", "AREA-B1")
+    assert "KS-2611-A001" in result.output
+    ok(office, "L002", at("08:10"), "key", "pickup", "--key", "AREA-B1")
+    ok(office, "L002", at("22:10"), "key", "dropoff", "KS-2611-A001", "--key", "AREA-1F", "--count-checked")
+    ok(office, "L001", at("08:05", "2026-11-21"), "key", "pickup", "--key", "AREA-1F")

@@ -207,6 +207,9 @@ def pick_loan(ctx: Context, key_id: str, copy_no: str | None, loan_id: str | Non
         loan = ctx.get("key_loan", loan_id)
         if not isinstance(loan, KeyLoan) or not loan.out_at(at):
             raise refuse("STORE-REF-02", f"{loan_id} 不是未归还的借用记录", "csops key outstanding")
+        if loan.key != key_id.upper() or copy_no not in (None, loan.copy_no):
+            raise refuse("STORE-REF-02", f"{loan_id} 借出的是 {loan.key} 第{loan.copy_no}套, 不是 {key_id.upper()}"
+                         + (f" 第{copy_no}套" if copy_no else ""), "csops key outstanding")
         return loan
     loans = [x for x in open_loans(ctx, key_id.upper(), at) if copy_no is None or x.copy_no == copy_no]
     if not loans:
@@ -429,7 +432,7 @@ def key_reseal(session: Session, key_id: str, seal_no: str | None, after_note: s
 @click.option("--precautions", help="已采取的防范措施 (KEY-LOSS-01)")
 @click.option("--account", help="事情经过/书面报告 (KEY-SEAL-07, KEY-VAC-04)")
 @click.option("--liable", "liable_person", help="责任人工号 (KEY-LOSS-02)")
-@click.option("--amount", "loss_amount", type=float, help="经济损失 (元)")
+@click.option("--amount", "loss_amount", type=click.FloatRange(min=0), help="经济损失 (元, KEY-LOSS-02)")
 @click.option("--concealed", is_flag=True, help="曾故意隐瞒 (KEY-LOSS-02)")
 @at_option
 @click.pass_obj

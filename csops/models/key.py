@@ -133,7 +133,7 @@ class KeyLost(Event):
     precautions: str | None = None
     account: str | None = None
     liable_person: StaffId | None = None
-    loss_amount: float | None = None
+    loss_amount: float | None = Field(None, description="KEY-LOSS-02: 经济损失 (元), a finite sum ≥ 0")
     concealed: bool = False
     loan: str | None = None
 

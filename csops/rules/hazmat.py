@@ -71,6 +71,8 @@ def approved_and_issued(entry: HazmatEntry, ctx: Context) -> Iterator[Problem]:
     if not cs_lead(ctx, draw.approved_by):
         yield Problem(f"危险品使用须经客服部领班级以上人员批准, {ctx.name(draw.approved_by)} 不是",
                       ("events", i, "approved_by"), "--approved-by 领班或以上工号")
+    elif draw.approved_by == draw.by:
+        yield Problem("领用人不能批准自己的领用", ("events", i, "approved_by"), "由另一位领班或主管批准并亲自发放")
     if draw.issued_by != draw.approved_by:
         yield Problem("危险品须由批准人亲自发放", ("events", i, "issued_by"), "由批准人本人发放 (--issued-by 与 --approved-by 相同)")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
@@ -254,6 +255,39 @@ def sealed_not_lent(record: Key | KeyLoan, ctx: Context) -> Iterator[Problem]:
             state = KeyState.unsealed
 
 
+@record_rule("KEY-SEAL-08", "key", title="a seal changes only with a record: sealed once, resealed only after a use",
+             enforcement="audit check")
+def seal_changes_recorded(key: Key, ctx: Context) -> Iterator[Problem]:
+    """No sealed key changes state without a matching use record (the inferred audit rule).
+
+    A new seal on a key that is still sealed would hide the old seal's fate; a reseal with no use
+    before it is an after-use record of nothing; after a use, the CS manager's reseal (KEY-SEAL-06)
+    is the only way back, not a plain seal. Seals belong to tenant keys only: security's sealed
+    estate set is a copy flag (KEY-HOLD-01).
+    """
+    state: str | None = None  # None: never sealed; "sealed"; "used" (unsealed); "broken" (seal found broken)
+    for i, e in enumerate(key.events):
+        if isinstance(e, (KeySealed, KeyResealed)):
+            verb = "封存" if isinstance(e, KeySealed) else "重新封存"
+            if key.category is not KeyCategory.sealed_tenant:
+                yield Problem(f"{key.id} ({key.category.label}) 不是客户托管钥匙, 不能{verb}", ("events", i),
+                              "只有 sealed_tenant 钥匙封存; 保安部封存的一套写 --copy security:sealed")
+            elif isinstance(e, KeySealed) and state == "sealed":
+                yield Problem(f"{key.id} 仍在封存中, 不能直接换封条 {e.seal_no}", ("events", i, "seal_no"),
+                              "先登记原封条的情况: csops key lost --incident seal_broken, 或按程序启封后重新封存")
+            elif isinstance(e, KeySealed) and state == "used":
+                yield Problem(f"{key.id} 启封使用后须由客服部经理登记使用后记录并重新封存", ("events", i),
+                              f"csops key reseal {key.id} --after '使用后记录' --seal-no 新封条号")
+            elif isinstance(e, KeyResealed) and state not in ("used", "broken"):
+                yield Problem(f"{key.id} 没有启封使用记录, 不能重新封存", ("events", i),
+                              "先按程序启封: csops key unseal; 首次封存用 csops key seal")
+            state = "sealed"
+        elif isinstance(e, KeyUnsealed):
+            state = "used"
+        elif isinstance(e, KeyLost) and e.incident is Incident.seal_broken:
+            state = "broken"
+
+
 def _unseals(key: Key, path: UnsealPath) -> Iterator[tuple[int, KeyUnsealed]]:
     for i, event in enumerate(key.events):
         if isinstance(event, KeyUnsealed) and event.path is path:
@@ -341,6 +375,29 @@ def _incidents(key: Key) -> Iterator[tuple[int, KeyLost]]:
             yield i, e
 
 
+def _lost_before(key: Key) -> Iterator[tuple[int, KeyLost | KeyFound, bool]]:
+    """Each loss or find, with whether its copy was already recorded lost just before it.
+
+    An old key lost before a lock change may still turn up and be handed in (KEY-LOSS-03), so a find
+    also matches a loss from before the rekey; a new loss only counts the current copies.
+    """
+    lost: set[str] = set()
+    lost_old: set[str] = set()
+    for i, e in enumerate(key.events):
+        if isinstance(e, KeyRekeyed):
+            lost_old |= lost
+            lost = set()
+        elif isinstance(e, KeyLost) and e.incident is Incident.lost:
+            yield i, e, e.copy_no in lost
+            lost.add(e.copy_no)
+        elif isinstance(e, KeyFound):
+            yield i, e, e.copy_no in lost or e.copy_no in lost_old
+            if e.copy_no in lost:
+                lost.discard(e.copy_no)
+            else:
+                lost_old.discard(e.copy_no)
+
+
 @record_rule("KEY-SEAL-07", "key", title="a sealed key found unsealed, damaged or lost is reported to CS with an account")
 def sealed_incident(key: Key, ctx: Context) -> Iterator[Problem]:
     if key.category is not KeyCategory.sealed_tenant:
@@ -366,6 +423,10 @@ def loss_reported(key: Key, ctx: Context) -> Iterator[Problem]:
                 and not has_role(ctx, e.reported_to_manager, *manager_roles(key))):
             yield Problem("机房钥匙遗失还须书面报告保管部门负责人 (CFL-11)", ("events", i, "reported_to_manager"),
                           "--report-to 部门负责人工号")
+    for j, event, was_lost in _lost_before(key):
+        if isinstance(event, KeyLost) and was_lost:
+            yield Problem(f"{key.id} 第{event.copy_no}套已登记遗失, 不能重复登记", ("events", j, "copy_no"),
+                          f"查看遗失记录: csops key show {key.id}; 找回用 csops key found")
     for c in _copies(key):
         if c.lost:
             yield Problem(f"{key.id} 第{c.copy_no}套已遗失, 尚未找回或换锁", ("copies",),
@@ -377,6 +438,9 @@ def loss_liability(key: Key, ctx: Context) -> Iterator[Problem]:
     for i, e in _incidents(key):
         if e.incident is Incident.lost and not e.liable_person:
             yield Problem("遗失记录须写明责任人 (遗失者承担经济损失)", ("events", i, "liable_person"), "--liable 工号")
+        if e.loss_amount is not None and not 0 <= e.loss_amount < math.inf:
+            yield Problem(f"经济损失金额 {e.loss_amount:g} 元不是有效金额", ("events", i, "loss_amount"),
+                          "--amount 写实际金额 (元, ≥ 0)")
 
 
 @record_rule("KEY-VAC-04", "key", title="a lost or damaged unit or room key is reported in writing to the CS manager")
@@ -405,6 +469,10 @@ def found_to_security(key: Key, ctx: Context) -> Iterator[Problem]:
         if isinstance(e, KeyFound) and not in_dept(ctx, e.by, Department.security):
             yield Problem("拾到的钥匙须交保安部门并由保安部门做拾交记录", ("events", i, "by"),
                           "由保安部人员办理: csops --as 保安工号 key found ...")
+    for j, event, was_lost in _lost_before(key):
+        if isinstance(event, KeyFound) and not was_lost:
+            yield Problem(f"{key.id} 第{event.copy_no}套没有登记遗失, 拾交记录对不上", ("events", j, "copy_no"),
+                          f"核对钥匙编号和第几套: csops key show {key.id}")
 
 
 @record_rule("KEY-LOCK-01", "key", "key_loan", title="a lock change needs security's approval; new keys go to security",
@@ -419,6 +487,7 @@ def lock_change(record: Key | KeyLoan, ctx: Context) -> Iterator[Problem]:
             yield Problem(f"{record.key} 换锁后的新钥匙尚未由保安部门分发, 不能借出", ("copy_no",),
                           "先由保安部门分发: csops key redistribute")
         return
+    waiting_now: set[str] = set()
     for i, e in enumerate(record.events):
         if isinstance(e, KeyRekeyed):
             if not in_dept(ctx, e.approved_by, Department.security):
@@ -432,6 +501,13 @@ def lock_change(record: Key | KeyLoan, ctx: Context) -> Iterator[Problem]:
                 yield Problem("新钥匙须交保安部门统一分发", ("events", i, "handed_to"), "--handed-to 保安部工号")
         if isinstance(e, KeyRedistributed) and not in_dept(ctx, e.by, Department.security):
             yield Problem("换锁后的新钥匙由保安部门分发", ("events", i, "by"), "由保安部人员办理 csops key redistribute")
+        if isinstance(e, (KeyAdded, KeyRekeyed)):
+            waiting_now = {c.copy_no for c in e.copies} if isinstance(e, KeyRekeyed) else set()
+        elif isinstance(e, KeyRedistributed):
+            if e.copy_no not in waiting_now:
+                yield Problem(f"{record.id} 第{e.copy_no}套不是换锁后待分发的新钥匙", ("events", i, "copy_no"),
+                              "只分发换锁后交保安部的新钥匙 (每套一次): csops key show " + record.id)
+            waiting_now.discard(e.copy_no)
     waiting = [c.copy_no for c in _copies(record) if c.awaiting_redistribution]
     if waiting:
         yield Problem(f"{record.id} 换锁后的新钥匙第{'、'.join(waiting)}套仍在保安部待分发", ("copies",),
@@ -471,7 +547,10 @@ def loan_register(loan: KeyLoan, ctx: Context) -> Iterator[Problem]:
 @record_rule("KEY-LOAN-02", "key_loan", title="no take-home: due back the same day, returned by the borrower")
 def loan_no_take_home(loan: KeyLoan, ctx: Context) -> Iterator[Problem]:
     limit = loan_limit(loan.lent_at, ctx) if loan.events else None
-    if limit is not None and loan.due > limit:
+    if loan.events and loan.due <= loan.lent_at:
+        yield Problem(f"归还时限 {ctx.calendar.local(loan.due):%Y-%m-%d %H:%M} 早于借出时间", ("due",),
+                      "--due 写借出之后、当天下班前的时间 (或不写, 按当天截止时间)")
+    elif limit is not None and loan.due > limit:
         yield Problem(f"钥匙不得带回家: 最迟 {ctx.calendar.local(limit):%Y-%m-%d %H:%M} 归还", ("due",),
                       f"--due 不晚于 {ctx.calendar.local(limit).isoformat()}")
     ret = loan.returned
@@ -610,6 +689,17 @@ def shift_pickup(record: KeyShift, ctx: Context) -> Iterator[Problem]:
         if not isinstance(key, Key) or key.category is not KeyCategory.area_shift:
             yield Problem(f"{key_id} 不是登记在册的管理区域钥匙", ("events", i, "keys"),
                           "管理区域钥匙: csops key list --category area_shift")
+    doubled = sorted({k for k in pickup.keys if pickup.keys.count(k) > 1})
+    if doubled:
+        yield Problem(f"钥匙交接单上 {', '.join(doubled)} 登记了不止一次", ("events", i, "keys"), "每把钥匙写一次")
+    for other in ctx.of(KeyShift):
+        theirs, back = other.pickup(), other.return_event()
+        if other.id == record.id or theirs is None or (theirs.at, other.id) > (pickup.at, record.id):
+            continue
+        held = sorted(set(theirs.keys) & set(pickup.keys))
+        if held and (back is None or back.at > pickup.at):
+            yield Problem(f"{', '.join(held)} 已由 {ctx.name(theirs.by)} 在 {other.id} 领取, 尚未交回中控室",
+                          ("events", i, "keys"), f"先交回: csops key dropoff {other.id} --key ... --count-checked")
 
 
 @record_rule("KEY-SHIFT-02", "key_shift", title="the middle shift returns the area keys and the count is checked")
