@@ -9,7 +9,7 @@ from __future__ import annotations
 import reprlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -190,6 +190,10 @@ def build_context(files: list[LoadedFile], now: datetime, root: Path | None = No
         record = validate_data(registry[f.kind or ""], f, context, policy.timezone)
         if record is not None:
             ctx.add(record, f)
+    loaded = {id(f) for _, f in ctx.entries}
+    for f in files:
+        if id(f) not in loaded and f.rel.endswith(".yaml"):
+            ctx.unusable.setdefault(PurePosixPath(f.rel).stem, f.rel)
     return ctx
 
 

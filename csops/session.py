@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from csops import git
 from csops.checker import build_context, schema_problem
 from csops.context import Context
-from csops.findings import Severity
+from csops.findings import Finding, Severity
 from csops.models.common import Record
 from csops.models.staff import Staff
 from csops.rules import Problem, check_record, check_tree
@@ -104,6 +104,7 @@ class Session:
     no_commit: bool = False
     now_option: datetime | None = None
     station_option: str | None = None
+    _warned_policy: bool = False
 
     @property
     def json(self) -> bool:
@@ -142,6 +143,14 @@ class Session:
         return build_context(self.files, self.clock, self.root)
 
     def load(self) -> Context:
+        """The validated records; a broken policy is said once on stderr, as reads then use defaults."""
+        if not self._warned_policy:
+            self._warned_policy = True
+            broken = self._policy_errors()
+            if broken:
+                click.echo(f"csops: warning: records/policy.yaml has {len(broken)} error(s) "
+                           f"({broken[0].rule}: {broken[0].message}); the figures below use the default "
+                           "policy until it is fixed: csops validate records/policy.yaml", err=True)
         return self.context
 
     # -- who and where --------------------------------------------------------------------
@@ -158,9 +167,13 @@ class Session:
             return person
         email = git.config_get("user.email", self.root)
         if email:
-            for person in ctx.staff.values():
-                if email.lower() in (e.lower() for e in person.git_emails) and person.active:
-                    return person
+            matches = [p for p in ctx.staff.values() if email.lower() in (e.lower() for e in p.git_emails)]
+            active = [p for p in matches if p.active]
+            if active:
+                return active[0]
+            if matches:
+                raise click.UsageError(f"your git email {email} belongs to {matches[0].display}, "
+                                       "who is not active in the roster: pass --as 工号 of an active person")
         raise click.UsageError(
             "cannot tell who you are: pass --as 工号, or add your git email "
             f"({email or 'git config user.email is unset'}) to git_emails in records/staff/<工号>.yaml"
@@ -189,9 +202,14 @@ class Session:
         """No staff file at all (not: none valid), so a new office's first member may sign for themself."""
         return not any(f.kind == "staff" for f in self.files)
 
-    def _refuse_on_broken_policy(self) -> None:
+    def _policy_errors(self) -> list[Finding]:
+        """The errors of records/policy.yaml (its schema findings exist once the context is built)."""
+        self.context  # noqa: B018  (builds the context, which validates the policy file)
         policy = next((f for f in self.files if f.kind == "policy"), None)
-        broken = [f for f in (policy.findings if policy else []) if f.severity is Severity.error]
+        return [f for f in (policy.findings if policy else []) if f.severity is Severity.error]
+
+    def _refuse_on_broken_policy(self) -> None:
+        broken = self._policy_errors()
         if broken:
             raise Refused([Problem(
                 f"records/policy.yaml has {len(broken)} error(s), so the rules cannot be applied: {broken[0].message}",

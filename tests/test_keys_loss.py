@@ -118,8 +118,12 @@ def test_KEY_LOSS_02_loss_amount_is_a_real_non_negative_sum(office: Office) -> N
     setup(office)
     args = (*LOST, "--report-to", "M001", "--reported-to", "B002")
     assert office.run(*args, "--amount", "-5", as_="A001", now=at("11:00")).exit_code == 2
-    refused(office, "KEY-LOSS-02", "A001", at("11:00"), *args, "--amount", "inf")
+    refused(office, "STORE-SCHEMA-01", "A001", at("11:00"), *args, "--amount", "inf")
     ok(office, "A001", at("11:00"), *args, "--amount", "180")
+    path = office.root / "records" / "keys" / "VU-1203.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("loss_amount: 180", "loss_amount: -180"), encoding="utf-8")
+    found = office.run("--format", "json", "validate", now=at("11:30"))
+    assert found.exit_code == 1 and '"rule": "KEY-LOSS-02"' in found.output
 
 
 def test_KEY_LOSS_03_a_find_matches_a_recorded_loss(office: Office) -> None:

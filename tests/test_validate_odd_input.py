@@ -101,3 +101,18 @@ def test_infinite_or_nan_numbers_are_findings(office: Office) -> None:
         code, items = findings(office)
         assert code == 1
         assert ("STORE-SCHEMA-01", rel, line) in {(f["rule"], f["path"], f["line"]) for f in items}
+
+
+def test_a_command_on_a_broken_record_names_the_file_instead_of_saying_no_such_record(office: Office) -> None:
+    office.ok("ticket", "new", "--type", "consultation", "--channel", "phone", "--customer", "陈先生",
+              "--contact", "13800000000", "--content", "停车收费标准", as_="CS001", now=NOW)
+    rel = "records/tickets/2026/11/T-2611-A001.yaml"
+    path = office.root / rel
+    broken = path.read_text(encoding="utf-8").replace("channel: phone", "channel: [phone")
+    path.write_text(broken, encoding="utf-8")
+    result = office.run("ticket", "show", "T-2611-A001", now=NOW)
+    assert result.exit_code == 2
+    assert f"{rel} exists but has errors: csops validate {rel}" in result.output
+    assert path.read_text(encoding="utf-8") == broken
+    unknown = office.run("ticket", "show", "T-2611-A009", now=NOW)
+    assert unknown.exit_code == 2 and "exists but has errors" not in unknown.output

@@ -186,3 +186,13 @@ def test_a_refusal_is_json_with_format_json(office: Office) -> None:
     assert result.exit_code == 1
     payload = json.loads(result.output)
     assert payload["refused"] is True and payload["problems"][0]["rule"] == "RPT-13"
+
+
+def test_a_git_email_of_an_inactive_person_says_so(office: Office) -> None:
+    path = office.root / "records/staff/S001.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("active: true", "active: false"), encoding="utf-8")
+    office.git("config", "user.email", "sunli@fenghui.example")
+    result = office.run("meeting", "new", "--type", "other", "--chair", "M001", "--content", "x", now=NOW)
+    assert result.exit_code == 2
+    assert "孙丽" in result.output and "not active" in result.output
+    assert not (office.root / MT).exists()

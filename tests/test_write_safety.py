@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from click.testing import CliRunner
+
+from csops.cli import cli
 from csops.models.meeting import Held, Meeting, MeetingType
 from csops.session import Session
 from tests.fixtures import Office
@@ -82,6 +85,15 @@ def test_a_broken_policy_stops_every_write(office: Office) -> None:
     assert result.exit_code == 1
     assert "records/policy.yaml has 1 error" in result.output and "STORE-SCHEMA-02" in result.output
     assert not (office.root / MT).exists()
+
+
+def test_a_broken_policy_is_said_by_every_read(office: Office) -> None:
+    policy = office.root / "records" / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8") + "foo: 1\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--root", str(office.root), "--now", NOW, "status"])
+    assert result.exit_code == 0, result.output
+    assert "records/policy.yaml has 1 error" in result.stderr and "STORE-SCHEMA-02" in result.stderr
+    assert "policy.yaml" not in result.stdout  # the status itself stays clean for scripts
 
 
 def test_the_hook_does_not_block_csops_on_problems_it_did_not_cause(office: Office) -> None:

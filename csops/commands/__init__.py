@@ -4,11 +4,16 @@ with a code: 0 clean, 1 findings or a refused change, 2 usage, 3 internal failur
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+if TYPE_CHECKING:
+    from csops.context import Context
+    from csops.models.common import Record
+
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R", bound="Record")
 
 
 def format_option(fn: F) -> F:
@@ -54,3 +59,15 @@ def refuse(rule: str, message: str, hint: str | None = None) -> click.ClickExcep
     from csops.session import Refused
 
     return Refused([Problem(message, hint=hint, rule=rule)])
+
+
+def find_record(ctx: Context, model: type[R], record_id: str, listing: str) -> R:
+    """The ``model`` record ``record_id``, else a usage error naming the listing command.
+
+    When the file behind that id exists but cannot be loaded, the error says so and how to see why,
+    rather than claiming there is no such record.
+    """
+    record = ctx.get(model.KIND, record_id)
+    if not isinstance(record, model):
+        raise click.UsageError(f"no {model.KIND} {record_id} ({listing}){ctx.why_missing(record_id)}")
+    return record

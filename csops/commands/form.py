@@ -29,7 +29,7 @@ def form(session: Session, record_id: str, out: Path | None) -> None:
     ctx = session.load()
     record = next((r for r, _ in ctx.entries if r.id == record_id), None)
     if record is None:
-        raise click.UsageError(f"no record with id {record_id}")
+        raise click.UsageError(f"no record with id {record_id}{ctx.why_missing(record_id)}")
     html = render_form(record, ctx)
     if out is None:
         click.echo(html, nl=False)

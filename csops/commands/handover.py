@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from csops.commands import at_option, format_option, need, refuse
+from csops.commands import at_option, find_record, format_option, need, refuse
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,10 +25,7 @@ def _when(session: Session, at: datetime | None) -> datetime:
 def load_handover(session: Session, handover_id: str) -> Handover:
     from csops.models.handover import Handover
 
-    record = session.load().get("handover", handover_id)
-    if not isinstance(record, Handover):
-        raise click.UsageError(f"no handover {handover_id} (csops handover list)")
-    return record
+    return find_record(session.load(), Handover, handover_id, "csops handover list")
 
 
 def _append(session: Session, record: Handover, event: Any, action: str, summary: str,

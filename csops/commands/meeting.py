@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from csops.commands import at_option, format_option, need
+from csops.commands import at_option, find_record, format_option, need
 
 if TYPE_CHECKING:
     from csops.models.meeting import Meeting
@@ -15,10 +15,7 @@ if TYPE_CHECKING:
 def _meeting(session: Session, meeting_id: str) -> Meeting:
     from csops.models.meeting import Meeting
 
-    record = session.load().get("meeting", meeting_id)
-    if not isinstance(record, Meeting):
-        raise click.UsageError(f"no meeting {meeting_id} (csops meeting list)")
-    return record
+    return find_record(session.load(), Meeting, meeting_id, "csops meeting list")
 
 
 @click.group()

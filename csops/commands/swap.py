@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from csops.commands import at_option, format_option, need, refuse
+from csops.commands import at_option, find_record, format_option, need, refuse
 
 if TYPE_CHECKING:
     from csops.models.roster import Swap
@@ -29,10 +29,7 @@ def _shift_ref(text: str, option: str) -> dict[str, str]:
 def _load(session: Session, swap_id: str) -> Swap:
     from csops.models.roster import Swap
 
-    record = session.load().get("swap", swap_id)
-    if not isinstance(record, Swap):
-        raise click.UsageError(f"no swap {swap_id} (csops swap list)")
-    return record
+    return find_record(session.load(), Swap, swap_id, "csops swap list")
 
 
 def _step(session: Session, swap_id: str, action: str, at: datetime | None, summary: str) -> Swap:

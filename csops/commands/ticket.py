@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from csops.commands import at_option, format_option, need
+from csops.commands import at_option, find_record, format_option, need
 
 if TYPE_CHECKING:
     from csops.context import Context
@@ -39,10 +39,7 @@ def _get(session: Session, ticket_id: str) -> tuple[Context, Ticket]:
     from csops.models.ticket import Ticket
 
     ctx = session.load()
-    record = ctx.get("ticket", ticket_id)
-    if not isinstance(record, Ticket):
-        raise click.UsageError(f"no ticket {ticket_id} (csops ticket list)")
-    return ctx, record
+    return ctx, find_record(ctx, Ticket, ticket_id, "csops ticket list")
 
 
 def _append(session: Session, ticket_id: str, cls_name: str, at: datetime | None, **fields: Any) -> Ticket:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
@@ -438,7 +437,7 @@ def loss_liability(key: Key, ctx: Context) -> Iterator[Problem]:
     for i, e in _incidents(key):
         if e.incident is Incident.lost and not e.liable_person:
             yield Problem("遗失记录须写明责任人 (遗失者承担经济损失)", ("events", i, "liable_person"), "--liable 工号")
-        if e.loss_amount is not None and not 0 <= e.loss_amount < math.inf:
+        if e.loss_amount is not None and e.loss_amount < 0:  # inf/nan never load (Model config)
             yield Problem(f"经济损失金额 {e.loss_amount:g} 元不是有效金额", ("events", i, "loss_amount"),
                           "--amount 写实际金额 (元, ≥ 0)")
 
