@@ -76,3 +76,12 @@ def test_hand_written_records_without_events_give_findings_not_crashes(office: O
     for args in (("key", "show", "BARE"), ("key", "list"), ("key", "outstanding"), ("hazmat", "list"),
                  ("hazmat", "balance"), ("status",)):
         assert office.run(*args, now=at("10:00")).exit_code == 0
+
+
+def test_KEY_CAT_01_the_category_choices_are_the_models_categories(office: Office) -> None:
+    from csops.commands.key import CATEGORIES
+    from csops.models.key import KeyCategory
+
+    assert CATEGORIES == [c.value for c in KeyCategory]
+    result = office.run("key", "list", "--category", "bogus")
+    assert result.exit_code == 2 and "vacant_unit" in result.output

@@ -43,6 +43,11 @@ def append(record: Any, event: Any) -> Any:
     return type(record).model_validate(record.model_dump() | {"events": [*record.events, event]})
 
 
+#: KeyCategory's values, spelled out so that `csops --help` need not import the models (a test keeps them equal).
+CATEGORIES = ["office_store", "machine_room", "stair_fire_exit", "entrance_gate", "vacant_unit", "sealed_tenant",
+              "unit_room", "machine_room_spare", "area_shift", "front_desk", "hazmat_cabinet", "material_store"]
+
+
 def save_event(session: Session, record: Any, event: Any, *, action: str, summary: str) -> None:
     """Append one event to a record and save it: one check, one write, one commit."""
     session.save([(record, append(record, event))], action=action, summary=summary)
@@ -96,9 +101,7 @@ def key() -> None:
 @click.argument("key_id", metavar="KEY")
 @click.option("--name", help="钥匙名称, e.g. 1203单元大门")
 @click.option("--location", help="位置, e.g. 12F 1203")
-@click.option("--category", type=click.Choice([
-    "office_store", "machine_room", "stair_fire_exit", "entrance_gate", "vacant_unit", "sealed_tenant", "unit_room",
-    "machine_room_spare", "area_shift", "front_desk", "hazmat_cabinet", "material_store"]), help="类别 (KEY-CAT-01/02)")
+@click.option("--category", type=click.Choice(CATEGORIES), help="类别 (KEY-CAT-01/02)")
 @click.option("--slot", help="钥匙柜编号位 (KEY-LBL-01)")
 @click.option("--copy", "copies", multiple=True, help="一套钥匙: DEPT[:工号][:sealed] (repeatable), e.g. cs:A001")
 @click.option("--unit", help="单元号")
@@ -666,7 +669,7 @@ def copy_text(ctx: Context, c: dict[str, Any]) -> str:
 
 
 @key.command("list")
-@click.option("--category", help="只看此类别, e.g. vacant_unit")
+@click.option("--category", type=click.Choice(CATEGORIES), help="只看此类别, e.g. vacant_unit")
 @format_option
 @click.pass_obj
 def key_list(session: Session, category: str | None) -> None:
