@@ -85,6 +85,21 @@ class Context:
     def person(self, staff_id: str | None) -> Staff | None:
         return self.staff.get(staff_id) if staff_id else None
 
+    def label(self, ident: str | None) -> str:
+        """The Chinese name of an office identifier (post, shift, checklist item); the identifier else."""
+        from csops.labels import OFFICE_NAMES
+
+        if not ident:
+            return ""
+        return self.policy.names.get(ident) or OFFICE_NAMES.get(ident) or ident
+
+    def when(self, instant: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """An instant (or its ISO text) as office-local time for people; "" for none."""
+        if not instant:
+            return ""
+        value = datetime.fromisoformat(instant) if isinstance(instant, str) else instant
+        return self.calendar.local(value).strftime(fmt)
+
     def name(self, staff_id: str | None) -> str:
         person = self.person(staff_id)
         return person.display if person else (staff_id or "")

@@ -212,3 +212,15 @@ def zh(value: object) -> str:
         return ""
     text = str(value)
     return WORDS.get(text, text)
+
+
+#: Display names of the identifiers an office configures itself (posts, shifts, checklist items),
+#: kept apart from WORDS because they collide with field names (a `day` shift is 白班, a `day` field 日期).
+#: An office names its own in policy.yaml `names:`, which takes precedence.
+OFFICE_NAMES: dict[str, str] = {
+    "cs_office": "客服中心", "front_desk": "前台", "control_room": "保安监控室",
+    "early": "早班", "middle": "中班", "late": "晚班", "day": "白班", "night": "夜班",
+    "phones": "电话", "computers": "电脑", "water_dispenser": "饮水机", "keys": "钥匙", "records": "记录本",
+    "hygiene": "卫生", "mail": "信件报刊", "cabinet": "文件柜", "monitors": "监控设备", "radios": "对讲机",
+    "handover_book": "交接班本", "equipment": "设备", "printer": "打印机", "fax": "传真机",
+}

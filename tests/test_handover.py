@@ -119,7 +119,8 @@ def test_HOV_REC_07_every_check_item_and_notes_on_faults(rostered):
                            *checks("cs_office")[:-2], "--check", "hygiene=x", as_="CS001", now=t(DAY, "12:45"))
     assert no_note.exit_code == 1 and "HOV-REC-07" in no_note.output and "without a note" in no_note.output
     assert open_late(rostered, hygiene="地面有水渍").exit_code == 0
-    assert {"item": "hygiene", "result": "fault", "mark": "×", "note": "地面有水渍"} in show(rostered)["checklist"]
+    assert {"item": "hygiene", "item_zh": "卫生", "result": "fault", "mark": "×", "note": "地面有水渍"} in show(
+        rostered)["checklist"]
 
 
 def test_HOV_ARR_01_late_arrival_is_a_warning(rostered):
@@ -235,9 +236,10 @@ def test_show_reads_in_chinese_and_json_carries_the_same(rostered):
     text = rostered.ok("handover", "show", HID, now=t(DAY, "14:00")).output
     data = show(rostered)
     for value in (data["id"], data["status_zh"], data["type_zh"], data["outgoing_name"], data["incoming_name"],
-                  data["shift_summary"], data["notes"], data["signed_at"]):
+                  data["shift_summary"], data["notes"], data["post_zh"], data["shift_zh"]):
         assert value in text
-    assert "交班人: 李娜(CS001)" in text and "hygiene ×(地面有水渍)" in text and "领班审阅: 未审阅" in text
+    assert "交班签名: 2026-11-23 12:45" in text and data["signed_at"] == "2026-11-23T12:45:00+08:00"
+    assert "交班人: 李娜(CS001)" in text and "卫生 ×(地面有水渍)" in text and "领班审阅: 未审阅" in text
     listed = json.loads(rostered.ok("handover", "list", "--date", DAY, "--format", "json").output)
     assert listed == [{"id": HID, "type": "shift", "status": "signed", "outgoing": "CS001", "incoming": "CS002",
                        "reviewed": False}]
@@ -295,7 +297,7 @@ def test_HOV_SEC_03_urgent_matters_reported_to_both_managers(rostered):
     data = show(rostered, "2026-11-23-cs_office-early")
     assert data["urgent"] and data["reported_to_security_manager_at"] == "2026-11-23T06:35:00+08:00"
     text = rostered.ok("handover", "show", "2026-11-23-cs_office-early", now=AFTER).output
-    assert "特殊/紧急情况: 已报客服部经理 2026-11-23T06:40:00+08:00" in text
+    assert "特殊/紧急情况: 已报客服部经理 2026-11-23 06:40" in text
 
 
 def test_HOV_ACC_03_liability_only_on_a_completed_handover_by_a_supervisor(rostered):
@@ -321,7 +323,7 @@ def test_HOV_ACC_03_accountability_written_on_the_record(rostered):
     assert data["accountability"]["liable_by_cause"] == {
         "missed": "CS001", "wrong_handover": "CS001", "wrong_acceptance": "CS002"}
     text = rostered.ok("handover", "show", HID, now=AFTER).output
-    assert ("责任划分: 交接完成于 2026-11-23T12:55:00+08:00: 漏交、错交的问题由交班人 李娜(CS001) 负责, "
+    assert ("责任划分: 交接完成于 2026-11-23 12:55: 漏交、错交的问题由交班人 李娜(CS001) 负责, "
             "错接的问题由接班人 王芳(CS002) 负责") in text
     assert data["accountability"]["text_zh"] in text
 
@@ -339,3 +341,14 @@ def test_questions_after_completion_are_a_usage_error(rostered):
     assert late.exit_code == 2 and "already complete" in late.output
     twice = rostered.run("handover", "refuse", HID, "--ground", "not_clean", as_="CS002", now=t(DAY, "13:00"))
     assert twice.exit_code == 2 and "already complete" in twice.output
+
+
+def test_handover_show_names_posts_shifts_and_check_items_in_chinese(rostered):
+    open_late(rostered)
+    text = rostered.ok("handover", "show", HID, now=AFTER).output
+    assert "岗位/班次: 客服中心 / 晚班" in text and "电话 √" in text and "交班签名: 2026-11-23 12:45" in text
+    assert show(rostered)["post_zh"] == "客服中心"
+    policy = rostered.root / "records" / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8") + "names:\n  cs_office: 客服部办公室\n", encoding="utf-8")
+    rostered.git("commit", "-qam", "office names")
+    assert "岗位/班次: 客服部办公室 / 晚班" in rostered.ok("handover", "show", HID, now=AFTER).output

@@ -82,6 +82,6 @@ def test_KEY_CAT_01_the_category_choices_are_the_models_categories(office: Offic
     from csops.commands.key import CATEGORIES
     from csops.models.key import KeyCategory
 
-    assert CATEGORIES == [c.value for c in KeyCategory]
+    assert [c.value for c in KeyCategory] == CATEGORIES
     result = office.run("key", "list", "--category", "bogus")
     assert result.exit_code == 2 and "vacant_unit" in result.output

@@ -11,7 +11,7 @@ def test_roster_new_and_show_in_chinese_and_json(office):
     add_roster(office)
     before = office.commits()
     text = office.ok("roster", "show", "--month", "2026-11", now=t("2026-11-23", "09:00")).output
-    assert "排班表 2026-11" in text and "值班经理 周敏(L001)" in text and "cs_office.early=李娜(CS001)" in text
+    assert "排班表 2026-11" in text and "值班经理 周敏(L001)" in text and "客服中心早班=李娜(CS001)" in text
     data = json.loads(office.ok("roster", "show", "--month", "2026-11", "--format", "json").output)
     assert len(data["days"]) == 30 and data["approved_by"] == "S001"
     assert office.commits() == before  # reading writes nothing

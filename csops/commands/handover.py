@@ -97,7 +97,8 @@ def view(ctx: Context, record: Handover) -> dict[str, Any]:
     signed = record.first("signed")
     return {
         "id": record.id, "type": record.type.value, "type_zh": record.type.label, "date": record.date.isoformat(),
-        "post": record.post, "shift": record.shift, "from_post": record.from_post,
+        "post": record.post, "post_zh": ctx.label(record.post), "shift": record.shift,
+        "shift_zh": ctx.label(record.shift), "from_post": record.from_post,
         "status": record.fold().value, "status_zh": record.fold().label,
         "outgoing": record.outgoing, "outgoing_name": ctx.name(record.outgoing),
         "incoming": record.incoming, "incoming_name": ctx.name(record.incoming),
@@ -106,7 +107,8 @@ def view(ctx: Context, record: Handover) -> dict[str, Any]:
         "signed_at": signed.at.isoformat() if signed else None,
         "completed_at": record.completed_at.isoformat() if record.completed_at else None,
         "shift_summary": record.shift_summary, "notes": record.notes,
-        "checklist": [{"item": c.item, "result": c.result.value, "mark": c.result.label, "note": c.note}
+        "checklist": [{"item": c.item, "item_zh": ctx.label(c.item), "result": c.result.value, "mark": c.result.label,
+                       "note": c.note}
                       for c in record.checklist],
         "questions": [{"no": n, "question": q, "answer": a} for n, (q, a) in enumerate(record.questions(), 1)],
         "after_hours": [{"kind": i.kind.value, "kind_zh": i.kind.label, "ticket": i.ticket, "summary": i.summary}
@@ -135,7 +137,7 @@ def _accountability(ctx: Context, record: Handover) -> dict[str, Any]:
     if done is None:
         text = f"交接未完成: 交班人 {ctx.name(record.outgoing)} 仍在岗, 对本岗位负责"
     else:
-        text = (f"交接完成于 {done.isoformat()}: 漏交、错交的问题由交班人 {ctx.name(record.outgoing)} 负责, "
+        text = (f"交接完成于 {ctx.when(done)}: 漏交、错交的问题由交班人 {ctx.name(record.outgoing)} 负责, "
                 f"错接的问题由接班人 {ctx.name(record.incoming)} 负责")
     return {"completed": done is not None, "liable_by_cause": by_cause, "text_zh": text}
 
@@ -144,25 +146,26 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def print_view(data: dict[str, Any]) -> None:
+def print_view(data: dict[str, Any], ctx: Context) -> None:
     echo = click.echo
+    when = ctx.when
     echo(f"交接班记录 {data['id']}  [{data['status_zh']}]")
-    echo(f"  类型: {data['type_zh']}   日期: {data['date']}   岗位/班次: {data['post']} / {data['shift']}")
+    echo(f"  类型: {data['type_zh']}   日期: {data['date']}   岗位/班次: {data['post_zh']} / {data['shift_zh']}")
     echo(f"  交班人: {data['outgoing_name']}   接班人: {data['incoming_name']}")
     echo(f"  当前在岗: {data['on_duty_name']}" + ("" if data["completed_at"] else " (交接未完成, 交班人不得离岗)"))
-    echo(f"  接班人到岗: {data['arrived_at'] or '—'}   交班签名: {data['signed_at'] or '未签'}   "
-         f"接班签名/完成: {data['completed_at'] or '未完成'}")
+    echo(f"  接班人到岗: {when(data['arrived_at']) or '—'}   交班签名: {when(data['signed_at']) or '未签'}   "
+         f"接班签名/完成: {when(data['completed_at']) or '未完成'}")
     echo(f"  本班工作情况: {data['shift_summary'] or '—'}")
     if data["checklist"]:
-        echo("  检查项目: " + "  ".join(f"{c['item']} {c['mark']}" + (f"({c['note']})" if c["note"] else "")
+        echo("  检查项目: " + "  ".join(f"{c['item_zh']} {c['mark']}" + (f"({c['note']})" if c["note"] else "")
                                      for c in data["checklist"]))
     for q in data["questions"]:
         echo(f"  疑问{q['no']}: {q['question']} → {q['answer'] or '未答复'}")
     for item in data["after_hours"]:
         echo(f"  下班后{item['kind_zh']}: {item['summary']}" + (f" (工单 {item['ticket']})" if item["ticket"] else ""))
     if data["urgent"]:
-        echo(f"  特殊/紧急情况: 已报客服部经理 {data['reported_to_cs_manager_at'] or '未报'}, "
-             f"已报保安部经理 {data['reported_to_security_manager_at'] or '未报'}")
+        echo(f"  特殊/紧急情况: 已报客服部经理 {when(data['reported_to_cs_manager_at']) or '未报'}, "
+             f"已报保安部经理 {when(data['reported_to_security_manager_at']) or '未报'}")
     if data["keys"]:
         echo("  交接钥匙: " + "、".join(data["keys"]))
     for m in data["undelivered_mail"]:
@@ -171,9 +174,9 @@ def print_view(data: dict[str, Any]) -> None:
         echo(f"  未完成工作: {u}")
     if data["cabinet_locked"] is not None:
         echo(f"  前台柜已上锁: {'是' if data['cabinet_locked'] else '否'}")
-    echo(f"  待办事项 (截至 {data['pending_as_of']}): " + ("无" if not data["pending"] else ""))
+    echo(f"  待办事项 (截至 {when(data['pending_as_of'])}): " + ("无" if not data["pending"] else ""))
     for p in data["pending"]:
-        due = f" 期限 {p['due']}" + (" 已超时" if p["overdue"] else "") if p["due"] else ""
+        due = f" 期限 {when(p['due'])}" + (" 已超时" if p["overdue"] else "") if p["due"] else ""
         echo(f"    - {p['summary']}{due}")
     for r in data["refusals"]:
         echo(f"  拒绝接班: {r['ground_zh']} → 已上报 {r['escalated_to_name']}" + (f" ({r['note']})" if r["note"] else ""))
@@ -542,11 +545,12 @@ def handover_show(session: Session, handover_id: str) -> None:
       csops handover show 2026-11-23-cs_office-late
       csops handover show 2026-11-23-cs_office-late --format json
     """
-    data = view(session.load(), load_handover(session, handover_id))
+    ctx = session.load()
+    data = view(ctx, load_handover(session, handover_id))
     if session.json:
         session.emit_json(data)
     else:
-        print_view(data)
+        print_view(data, ctx)
 
 
 @handover.command("list")

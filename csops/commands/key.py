@@ -79,7 +79,7 @@ def overdue_hours(loan: KeyLoan, at: datetime) -> float:
 
 
 def fmt_time(ctx: Context, instant: datetime | None) -> str:
-    return ctx.calendar.local(instant).strftime("%m-%d %H:%M") if instant else ""
+    return ctx.when(instant, "%m-%d %H:%M")
 
 
 # -- the group ----------------------------------------------------------------------------------

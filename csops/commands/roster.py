@@ -45,7 +45,8 @@ def month_view(ctx: Context, month: str) -> dict[str, Any]:
             "date": day.isoformat(), "weekday": WEEKDAYS[day.weekday()], "holiday": is_holiday(ctx, day),
             "holiday_name": ctx.calendar.holiday_name(day), "workday": ctx.calendar.is_workday(day),
             "duty_manager": plan.duty_manager, "duty_manager_name": ctx.name(plan.duty_manager),
-            "on": [{"post": s.post, "shift": s.shift, "staff": s.staff, "name": ctx.name(s.staff), "origin": s.origin,
+            "on": [{"post": s.post, "shift": s.shift, "post_zh": ctx.label(s.post), "shift_zh": ctx.label(s.shift),
+                    "staff": s.staff, "name": ctx.name(s.staff), "origin": s.origin,
                     "start": s.start.isoformat(), "end": s.end.isoformat()} for s in slots],
             "leave": list(plan.leave),
         })
@@ -70,11 +71,12 @@ def roster_show(session: Session, month: str | None) -> None:
         session.emit_json(data)
         return
     click.echo(f"排班表 {month} (审批: {ctx.name(data['approved_by'])})")
-    click.echo("班次: " + "  ".join(f"{p}.{s} {w}" for p, ss in data["shifts"].items() for s, w in ss.items()))
+    click.echo("班次: " + "  ".join(f"{ctx.label(p)}{ctx.label(s)} {w}" for p, ss in data["shifts"].items()
+                                   for s, w in ss.items()))
     mark = {"roster": "", "swap": "(换)", "repay": "(还)"}
     for d in data["days"]:
         tag = f" {d['holiday_name']}" if d["holiday"] else ("" if d["workday"] else " 休")
-        on = "  ".join(f"{o['post']}.{o['shift']}={o['name']}{mark[o['origin']]}" for o in d["on"])
+        on = "  ".join(f"{o['post_zh']}{o['shift_zh']}={o['name']}{mark[o['origin']]}" for o in d["on"])
         leave = ("  请假: " + "、".join(ctx.name(s) for s in d["leave"])) if d["leave"] else ""
         click.echo(f"{d['date']} 周{d['weekday']}{tag}  值班经理 {d['duty_manager_name'] or '—'}  {on}{leave}")
 

@@ -559,9 +559,7 @@ def ticket_view(ctx: Context, t: Ticket, now: datetime) -> dict[str, Any]:
 
 
 def _fmt(instant: str | None, ctx: Context) -> str:
-    if not instant:
-        return "-"
-    return ctx.calendar.local(datetime.fromisoformat(instant)).strftime("%Y-%m-%d %H:%M")
+    return ctx.when(instant) or "-"
 
 
 def _remaining(minutes: int) -> str:

@@ -238,6 +238,9 @@ class Policy(Record):
     hazmat: HazmatPolicy = Field(default_factory=HazmatPolicy)
     reports: ReportPolicy = Field(default_factory=ReportPolicy)
     kpi: KpiPolicy = Field(default_factory=KpiPolicy)
+    #: Chinese display names of the office's own identifiers (posts, shifts, checklist items), e.g.
+    #: `lobby: 大堂岗`; csops knows the common ones (csops.labels.OFFICE_NAMES).
+    names: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("timezone")
     @classmethod
