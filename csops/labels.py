@@ -79,6 +79,7 @@ WORDS: dict[str, str] = {
     "by": "经办人",
     "action": "事项",
     "note": "备注",
+    "names": "名称对照",
     "name": "姓名",
     "department": "部门",
     "roles": "岗位",

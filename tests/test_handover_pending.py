@@ -53,7 +53,7 @@ def test_open_ticket_and_key_loan_listed_then_gone(with_provider):
     assert [p["record_id"] for p in data["pending"]] == ["T-2611-A003", "KL-2611-A001"]
     assert data["pending"][0]["due"] == "2026-11-24T09:10:00+08:00"
     text = office.ok("handover", "show", first, now=t("2026-11-23", "13:00")).output
-    assert "投诉 T-2611-A003 待处理 期限 2026-11-24T09:10:00+08:00" in text and "钥匙 1203 借出未还" in text
+    assert "投诉 T-2611-A003 待处理 期限 2026-11-24 09:10" in text and "钥匙 1203 借出未还" in text
     # The ticket closes and the key comes back that afternoon.
     closed = ', closed: "2026-11-23T15:00:00+08:00"'
     (office.root / "pending-fixture.yaml").write_text(
@@ -64,7 +64,7 @@ def test_open_ticket_and_key_loan_listed_then_gone(with_provider):
     later = json.loads(office.ok("handover", "show", "2026-11-24-cs_office-late", "--format",
                                                "json", now=t("2026-11-24", "13:00")).output)
     assert later["pending"] == []
-    assert "待办事项 (截至 2026-11-24T12:45:00+08:00): 无" in office.ok(
+    assert "待办事项 (截至 2026-11-24 12:45): 无" in office.ok(
         "handover", "show", "2026-11-24-cs_office-late", now=t("2026-11-24", "13:00")).output
     # The earlier handover still shows what was pending as of its own time.
     again = json.loads(office.ok("handover", "show", first, "--format", "json",
