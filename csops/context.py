@@ -98,7 +98,7 @@ class Context:
         if not instant:
             return ""
         value = datetime.fromisoformat(instant) if isinstance(instant, str) else instant
-        return self.calendar.local(value).strftime(fmt)
+        return (self.calendar.local(value) if value.tzinfo else value).strftime(fmt)
 
     def name(self, staff_id: str | None) -> str:
         person = self.person(staff_id)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 from pydantic import BaseModel
@@ -32,16 +31,14 @@ def environment(ctx: Context) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    tz = ZoneInfo(ctx.policy.timezone)
-
     def when(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
         if isinstance(value, str):
             try:
-                value = datetime.fromisoformat(value)
+                return ctx.when(value, fmt)
             except ValueError:
                 return value
         if isinstance(value, datetime):
-            return (value.astimezone(tz) if value.tzinfo else value).strftime(fmt)
+            return ctx.when(value, fmt)
         if isinstance(value, date):
             return value.isoformat()
         return "" if value is None else str(value)
@@ -49,6 +46,7 @@ def environment(ctx: Context) -> jinja2.Environment:
     env.filters["zh"] = zh
     env.filters["when"] = when
     env.filters["person"] = ctx.name
+    env.filters["office"] = ctx.label
     env.globals["label"] = label
     return env
 

@@ -108,3 +108,20 @@ def test_generic_handover_form_has_chinese_headings(office: Office) -> None:
     for text in ("交班人", "接班人", "检查情况", "未派送邮件", "接班确认", "已阅交班记录"):
         assert text in html
     assert "柜已上锁</th><td>是" in html
+
+
+def body_words(html: str, record_id: str) -> set[str]:
+    """Lower-case identifier-like words printed in the form's body (tags, stylesheet and the id left out)."""
+    body = re.sub(r"<[^>]+>", " ", html.split("<body", 1)[1]).replace(record_id, " ")
+    return set(re.findall(r"\b[a-z][a-z_]{2,}\b", body))
+
+
+def test_generic_forms_name_posts_shifts_and_check_items(office: Office) -> None:
+    handover = generic_form(office, "handovers/2026/11/2026-11-10-front_desk-late.yaml")
+    assert "前台" in handover and "晚班" in handover and "电话" in handover
+    roster = generic_form(office, "rosters/2026-11.yaml")
+    assert "保安监控室" in roster and "白班" in roster and "夜班" in roster and "日期</th>" not in roster
+    swap = generic_form(office, "swaps/2026/10/SW-2610-A001.yaml")
+    assert "客服中心" in swap and "早班" in swap
+    for html, record_id in ((handover, "2026-11-10-front_desk-late"), (roster, "2026-11"), (swap, "SW-2610-A001")):
+        assert not body_words(html, record_id) - {"csops", "git", "history"}
