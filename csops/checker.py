@@ -193,7 +193,7 @@ def build_context(files: list[LoadedFile], now: datetime, root: Path | None = No
     loaded = {id(f) for _, f in ctx.entries}
     for f in files:
         if id(f) not in loaded and f.rel.endswith(".yaml"):
-            ctx.unusable.setdefault(PurePosixPath(f.rel).stem, f.rel)
+            ctx.unusable.setdefault((f.kind or "", PurePosixPath(f.rel).stem), f.rel)
     return ctx
 
 

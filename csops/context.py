@@ -33,9 +33,10 @@ class Context:
     #: Every valid record with the file it came from, duplicates included.
     entries: list[tuple[Record, LoadedFile]] = field(default_factory=list)
     _files: dict[int, LoadedFile] = field(default_factory=dict)
-    #: id (the file name, which STORE-PATH-01 ties to the id) → path of a record file that could not be
-    #: loaded; a command asked for that id says the file is broken instead of "no such record".
-    unusable: dict[str, str] = field(default_factory=dict)
+    #: (kind, id) → path of a record file that could not be loaded (the id is the file name, which
+    #: STORE-PATH-01 ties to the id); a command asked for that id says the file is broken instead of
+    #: "no such record".
+    unusable: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @cached_property
     def calendar(self) -> BusinessCalendar:
@@ -72,9 +73,13 @@ class Context:
     def get(self, kind: str, record_id: str) -> Record | None:
         return self.records.get(kind, {}).get(record_id)
 
-    def why_missing(self, record_id: str) -> str:
+    def unusable_file(self, record_id: str, kind: str | None = None) -> str | None:
+        """The path of the broken file behind ``record_id`` (of ``kind``, or of any kind), if there is one."""
+        return next((rel for (k, i), rel in self.unusable.items() if i == record_id and kind in (None, k)), None)
+
+    def why_missing(self, record_id: str, kind: str | None = None) -> str:
         """A hint for a record id that is not loaded: the broken file behind it, if there is one."""
-        rel = self.unusable.get(record_id)
+        rel = self.unusable_file(record_id, kind)
         return f"; {rel} exists but has errors: csops validate {rel}" if rel else ""
 
     def of(self, model: type[R]) -> Iterator[R]:

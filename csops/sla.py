@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from csops.calendar import BusinessCalendar
 from csops.models.policy import Severity3
-from csops.models.ticket import CALLBACK_TYPES, Severity, Ticket, TicketType
+from csops.models.ticket import CALLBACK_TYPES, Severity, Ticket, TicketType, status_label
 
 if TYPE_CHECKING:
     from csops.context import Context
@@ -256,7 +256,7 @@ def pending(ctx: Any, staff_id: str | None, at: datetime) -> list[Any]:
         if staff_id is not None and staff_id not in (state.owner, ticket.first_owner):
             continue
         nd = next_due(then, ctx.calendar, at)
-        what = f"{nd.label}" if nd else state.status.label
+        what = f"{nd.label}" if nd else status_label(ticket.type, state.status)
         items.append(PendingItem(
             kind="ticket", record_id=ticket.id,
             summary=f"{ticket.type.label} {ticket.id} {what}: {ticket.subject or (ticket.content or '')[:20]}",

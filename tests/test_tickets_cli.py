@@ -226,3 +226,17 @@ def test_TKT_FCR_01_audit_finds_a_replaced_first_owner(office: Office) -> None:
     result = office.run("audit", "--format", "json")
     findings = [f for f in json.loads(result.output)["findings"] if f["rule"] == "TKT-FCR-01"]
     assert result.exit_code == 1 and findings and "CS001" in findings[0]["message"]
+
+
+def test_list_choices_are_the_models_statuses_and_types() -> None:
+    from csops.commands.ticket import ticket_list
+    from csops.models.ticket import Status, TicketType
+
+    choices = {p.name: list(p.type.choices) for p in ticket_list.params if hasattr(p.type, "choices")}
+    assert choices["status"] == [s.value for s in Status]
+    assert choices["type_"] == [t.value for t in TicketType]
+
+
+def test_sla_due_within_takes_no_negative(office: Office) -> None:
+    result = office.run("sla", "--due-within", "-5")
+    assert result.exit_code == 2 and "--due-within" in result.output

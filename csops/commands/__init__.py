@@ -61,7 +61,7 @@ def refuse(rule: str, message: str, hint: str | None = None) -> click.ClickExcep
     return Refused([Problem(message, hint=hint, rule=rule)])
 
 
-def find_record(ctx: Context, model: type[R], record_id: str, listing: str) -> R:
+def find_record(ctx: Context, model: type[R], record_id: str, listing: str, what: str | None = None) -> R:
     """The ``model`` record ``record_id``, else a usage error naming the listing command.
 
     When the file behind that id exists but cannot be loaded, the error says so and how to see why,
@@ -69,5 +69,5 @@ def find_record(ctx: Context, model: type[R], record_id: str, listing: str) -> R
     """
     record = ctx.get(model.KIND, record_id)
     if not isinstance(record, model):
-        raise click.UsageError(f"no {model.KIND} {record_id} ({listing}){ctx.why_missing(record_id)}")
+        raise click.UsageError(f"no {what or model.KIND} {record_id} ({listing}){ctx.why_missing(record_id, model.KIND)}")
     return record

@@ -703,9 +703,7 @@ def duty_show(session: Session, day: datetime) -> None:
     from csops.models.handover import DutyLog
 
     ctx = session.load()
-    record = ctx.get("duty_log", day.date().isoformat())
-    if not isinstance(record, DutyLog):
-        raise click.UsageError(f"no duty record on {day.date().isoformat()}")
+    record = find_record(ctx, DutyLog, day.date().isoformat(), "csops duty log", what="duty record on")
     data: dict[str, Any] = {
         "date": record.id, "duty_person": record.duty_person, "duty_person_name": ctx.name(record.duty_person),
         "start": record.start.isoformat(), "end": record.end.isoformat(),
@@ -720,10 +718,10 @@ def duty_show(session: Session, day: datetime) -> None:
                f"{record.start:%H:%M}-{record.end:%H:%M}")
     for e in data["entries"]:
         major = " [重大事件, 已报 " + ctx.name(e.get("reported_to")) + "]" if e["major"] else ""
-        report = f" 书面报告 {e['written_report_at']}" if e.get("written_report_at") else ""
-        click.echo(f"  {e['no']}. {e['at']} 情况: {e['what']}  处理结果: {e['done']}{major}{report}")
+        report = f" 书面报告 {ctx.when(e['written_report_at'])}" if e.get("written_report_at") else ""
+        click.echo(f"  {e['no']}. {ctx.when(e['at'])} 情况: {e['what']}  处理结果: {e['done']}{major}{report}")
     for i in data["inspections"]:
-        click.echo(f"  主任检查 {i['at']} {i['by_name']}: {i['findings']}")
+        click.echo(f"  主任检查 {ctx.when(i['at'])} {i['by_name']}: {i['findings']}")
 
 
 @duty.command("report")

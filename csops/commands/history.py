@@ -25,12 +25,13 @@ def history(session: Session, record_id: str) -> None:
 
     ctx = session.load()
     entry = next(((r, f) for r, f in ctx.entries if r.id == record_id), None)
-    if entry is None:
+    # A broken file still has a history: who changed it, and when, is what its fixer needs to know.
+    rel = entry[1].rel if entry is not None else ctx.unusable_file(record_id)
+    if rel is None:
         raise click.UsageError(f"no record with id {record_id}")
-    _, loaded = entry
     repo = gitpython.Repo(session.root)
     rows = []
-    for commit in repo.iter_commits(paths=loaded.rel, reverse=True):
+    for commit in repo.iter_commits(paths=rel, reverse=True):
         trailers = {k: v for k, v in (line.split(": ", 1) for line in str(commit.message).splitlines() if line.startswith("Csops-") and ": " in line)}
         rows.append({
             "commit": commit.hexsha[:10],
@@ -41,8 +42,8 @@ def history(session: Session, record_id: str) -> None:
             "summary": str(commit.summary),
         })
     if session.json:
-        session.emit_json({"record": record_id, "file": loaded.rel, "history": rows})
+        session.emit_json({"record": record_id, "file": rel, "history": rows})
         return
-    click.echo(f"{record_id} ({loaded.rel})")
+    click.echo(f"{record_id} ({rel})" + ("" if entry is not None else f"  [有错误: csops validate {rel}]"))
     for row in rows:
-        click.echo(f"  {row['at']}  {row['commit']}  {row['author']:<6} {row['action']:<18} {row['summary']}")
+        click.echo(f"  {ctx.when(row['at'])}  {row['commit']}  {row['author']:<6} {row['action']:<18} {row['summary']}")

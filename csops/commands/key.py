@@ -33,7 +33,7 @@ def find_key(ctx: Context, key_id: str) -> Key:
 
     key = ctx.get("key", key_id.upper())
     if not isinstance(key, Key):
-        broken = ctx.why_missing(key_id.upper())
+        broken = ctx.why_missing(key_id.upper(), "key")
         raise refuse("STORE-REF-02", f"钥匙 {key_id} 未登记{broken}", "查看钥匙清单: csops key list")
     return key
 

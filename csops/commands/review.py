@@ -65,7 +65,7 @@ def review(session: Session, rev_range: str) -> None:
         flag = "新建" if entry.get("new") else "修改"
         click.echo(f"  [{flag}] {zh(entry['kind'])} {entry['record']}")
         for action in entry["actions"]:
-            click.echo(f"      {action['at'][:16]} {action['author']}: {action['summary']}")
+            click.echo(f"      {action['at'][:16].replace('T', ' ')} {action['author']}: {action['summary']}")
     for finding in audited.sorted() + validated.sorted():
         click.echo("  " + finding.as_text().replace("\n", "\n  "))
     verdict = "可以合并 (ok to merge)" if errors == 0 else f"需要处理 (needs attention): {errors} 个错误"

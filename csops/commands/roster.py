@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from csops.commands import format_option, need, refuse
+from csops.commands import find_record, format_option, need, refuse
 
 if TYPE_CHECKING:
     from csops.context import Context
@@ -32,14 +32,13 @@ def month_view(ctx: Context, month: str) -> dict[str, Any]:
     """The effective roster of a month (approved swaps applied), as data."""
 
     from csops import shifts
+    from csops.models.roster import Roster
     from csops.rules.handovers import is_holiday
 
-    record = ctx.get("roster", month)
-    if record is None:
-        raise click.UsageError(f"no roster for {month} (csops roster new {month} --file draft.yaml)")
+    record = find_record(ctx, Roster, month, f"csops roster new {month} --file draft.yaml")
     days = []
-    for day in sorted(record.days):  # type: ignore[attr-defined]
-        plan = record.days[day]  # type: ignore[attr-defined]
+    for day in sorted(record.days):
+        plan = record.days[day]
         slots = shifts.day_slots(ctx, day)
         days.append({
             "date": day.isoformat(), "weekday": WEEKDAYS[day.weekday()], "holiday": is_holiday(ctx, day),
@@ -50,7 +49,7 @@ def month_view(ctx: Context, month: str) -> dict[str, Any]:
                     "start": s.start.isoformat(), "end": s.end.isoformat()} for s in slots],
             "leave": list(plan.leave),
         })
-    return {"month": month, "shifts": record.shifts, "approved_by": record.approved_by, "days": days}  # type: ignore[attr-defined]
+    return {"month": month, "shifts": record.shifts, "approved_by": record.approved_by, "days": days}
 
 
 @roster.command("show")
@@ -133,9 +132,7 @@ def roster_set(session: Session, day: datetime, duty: str | None, assigns: tuple
 
     ctx = session.load()
     the_day = day.date()
-    old = ctx.get("roster", the_day.strftime("%Y-%m"))
-    if not isinstance(old, Roster):
-        raise click.UsageError(f"no roster for {the_day:%Y-%m} (csops roster new)")
+    old = find_record(ctx, Roster, the_day.strftime("%Y-%m"), "csops roster new")
     plan = old.days.get(the_day, DayPlan())
     on = {post: dict(by_shift) for post, by_shift in plan.on.items()}
     for text in assigns:

@@ -87,7 +87,8 @@ def swap_request(session: Session, counterpart: str | None, shift: str | None, r
                   shift=_shift_ref(shift, "--shift"), repay=_shift_ref(repay, "--repay"),
                   reason=reason, events=[SwapRequested(at=when, by=actor.id)])
     session.save([(None, record)], action="swap.request",
-                 summary=f"换班申请 {actor.display}↔{ctx.name(counterpart)} {record.shift}/{record.repay}")
+                 summary=f"换班申请 {actor.display}↔{ctx.name(counterpart)} "
+                         f"{record.shift.text(ctx.label)}/{record.repay.text(ctx.label)}")
     click.echo(f"已提交换班申请 (requested): {record.id}; 待 {ctx.name(counterpart)} 同意")
 
 
@@ -153,5 +154,5 @@ def swap_list(session: Session, month: str | None) -> None:
         return
     for s in rows:
         click.echo(f"{s.id}  {s.fold().label:<6} {ctx.name(s.requester)}↔{ctx.name(s.counterpart)}  "
-                   f"换 {s.shift}  还 {s.repay}  {s.reason}")
+                   f"换 {s.shift.text(ctx.label)}  还 {s.repay.text(ctx.label)}  {s.reason}")
     click.echo(f"共 {len(rows)} 条")

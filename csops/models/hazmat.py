@@ -25,7 +25,7 @@ HAZMAT_ITEMS: dict[str, str] = {
 
 class StockIn(Event):
     action: Literal["stock_in"] = "stock_in"
-    qty: float = Field(gt=0, allow_inf_nan=False)
+    qty: float = Field(gt=0)
     storage: Literal["locked_separate"] | None = Field(None, description="REG-HAZ-03")
 
 
@@ -33,7 +33,7 @@ class Draw(Event):
     """REG-HAZ-02/04: ``by`` drew the material; the approver issued it in person."""
 
     action: Literal["draw"] = "draw"
-    qty: float = Field(gt=0, allow_inf_nan=False)
+    qty: float = Field(gt=0)
     purpose: str = Field(min_length=1)
     approved_by: StaffId
     issued_by: StaffId
@@ -45,8 +45,8 @@ class Return(Event):
     """REG-HAZ-05: what was used and what went back to the store."""
 
     action: Literal["return"] = "return"
-    qty_used: float = Field(ge=0, allow_inf_nan=False)
-    qty_returned: float = Field(ge=0, allow_inf_nan=False)
+    qty_used: float = Field(ge=0)
+    qty_returned: float = Field(ge=0)
     received_by: StaffId | None = None
 
 

@@ -10,6 +10,7 @@ roster (see :mod:`csops.shifts`), which handovers are checked against.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, time
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -113,6 +114,10 @@ class ShiftRef(Model):
 
     def __str__(self) -> str:
         return f"{self.date.isoformat()} {self.post}.{self.shift}"
+
+    def text(self, label: Callable[[str], str]) -> str:
+        """For people: the date and the post and shift by their names, e.g. 2026-11-03 客服中心早班."""
+        return f"{self.date.isoformat()} {label(self.post)}{label(self.shift)}"
 
 
 class Swap(EventedRecord):
