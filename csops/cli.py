@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "ticket": "csops.commands.ticket:ticket",
     "sla": "csops.commands.sla:sla",
     "kpi": "csops.commands.sla:kpi",
+    "report": "csops.commands.report:report",
 }
 
 

@@ -3,6 +3,7 @@
 Templates are looked up first in the records repository's own ``templates/`` (an office can adapt
 its forms by commit), then in csops's ``templates/``. ``forms/<kind>.html.j2`` is used when it
 exists, else the generic ``forms/record.html.j2`` that prints any record's fields and history.
+Reports (``reports/<name>``, e.g. the monthly summary) are looked up the same way.
 Imported only by the commands that render.
 """
 
@@ -26,7 +27,8 @@ def environment(ctx: Context) -> jinja2.Environment:
     folders = [p for p in ((ctx.root / "templates") if ctx.root else None, BUNDLED) if p is not None and p.is_dir()]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in folders]),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        # HTML is escaped; Markdown (reports/*.md.j2) is not.
+        autoescape=jinja2.select_autoescape(["html", "html.j2"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -43,8 +45,13 @@ def environment(ctx: Context) -> jinja2.Environment:
             return value.isoformat()
         return "" if value is None else str(value)
 
+    def pct(value: float | None, digits: int = 1) -> str:
+        return "—" if value is None else f"{value:.{digits}%}"
+
     env.filters["zh"] = zh
     env.filters["when"] = when
+    env.filters["pct"] = pct
+    env.filters["num"] = lambda value: "—" if value is None else f"{value:g}"
     env.filters["person"] = ctx.name
     env.filters["office"] = ctx.label
     env.globals["label"] = label
@@ -80,3 +87,9 @@ def render_form(record: Record, ctx: Context) -> str:
         record=record, data=data, events=events, office=ctx.policy.office, kind=record.KIND,
         now=ctx.now, ctx=ctx,
     )
+
+
+def render_report(ctx: Context, template: str, report: dict[str, Any]) -> str:
+    """``reports/<template>`` (the office's own first) rendered with the report's data."""
+    return environment(ctx).get_template(f"reports/{template}").render(
+        report=report, office=ctx.policy.office, now=ctx.now)

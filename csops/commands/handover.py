@@ -82,10 +82,7 @@ def view(ctx: Context, record: Handover) -> dict[str, Any]:
     as_of = record.as_of or ctx.now
     pending = pending_for(ctx, record.outgoing, as_of)
     refusals = []
-    for i, e in enumerate(record.events):
-        if e.action != "refused":
-            continue
-        settled = next((r for r in record.events[i + 1:] if r.action == "resolved"), None)
+    for e, settled in record.refusals():
         refusals.append({"at": e.at.isoformat(), "ground": e.ground.value, "ground_zh": e.ground.label,
                          "escalated_to": e.escalated_to, "escalated_to_name": ctx.name(e.escalated_to),
                          "note": e.note, "resolution": settled.resolution if settled else None,

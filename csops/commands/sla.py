@@ -137,16 +137,16 @@ def kpi(session: Session, month: str | None) -> None:
       csops kpi --month 2026-10
       csops --now 2026-11-23T09:00:00+08:00 kpi --month 2026-11 --format json
     """
+    from csops.report import month_bounds
     from csops.sla import kpis
 
     ctx = session.load()
     local = ctx.calendar.local(session.now)
     text = month or local.strftime("%Y-%m")
     try:
-        start = datetime.strptime(text + "-01", "%Y-%m-%d").replace(tzinfo=ctx.calendar.tz)
+        start, end = month_bounds(ctx.calendar, text)
     except ValueError as exc:
         raise click.BadParameter(f"{text!r}: write the month as 2026-11", param_hint="--month") from exc
-    end = (start + timedelta(days=32)).replace(day=1)
     data = kpis(ctx, start, end, session.now)
     if session.json:
         session.emit_json({"month": text, "kpis": data})

@@ -221,6 +221,15 @@ class Handover(EventedRecord):
                 out[e.question_no - 1][1] = e.answer
         return [(q, a) for q, a in out]
 
+    def refusals(self) -> list[tuple[Refused, Resolved | None]]:
+        """Each 四不接 refusal with the supervisor's resolution that settled it (None while it stands)."""
+        out = []
+        for i, event in enumerate(self.events):
+            if isinstance(event, Refused):
+                settled = next((r for r in self.events[i + 1:] if isinstance(r, Resolved)), None)
+                out.append((event, settled))
+        return out
+
     @property
     def completed_at(self) -> datetime | None:
         accepted = self.first("accepted")

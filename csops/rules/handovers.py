@@ -11,7 +11,7 @@ from csops import shifts
 from csops.context import Context
 from csops.findings import Severity
 from csops.models.common import Level, Record, Role
-from csops.models.handover import LIABLE_FOR, DutyLog, Handover, HandoverType, Party
+from csops.models.handover import LIABLE_FOR, DutyEntry, DutyLog, Handover, HandoverType, Party
 from csops.models.roster import Roster, Swap
 from csops.models.staff import Staff
 from csops.rules import Problem, record_rule, tree_rule
@@ -458,49 +458,72 @@ def daily_review(ctx: Context) -> Iterator[Problem]:
     by_day: dict[date, list[Handover]] = defaultdict(list)
     for record in ctx.of(Handover):
         by_day[record.date].append(record)
-    today = _local_day(ctx)
-    for day, records in sorted(by_day.items()):
+    for _day, records in sorted(by_day.items()):
         for record in records:
             for i, event in enumerate(record.events):
                 if event.action == "reviewed" and not supervisor(ctx.person(event.by)):
                     yield Problem(f"reviewed by {_name(ctx, event.by)}, who is not a shift lead", ("events", i, "by"),
                                   SUPERVISOR_HINT, severity=Severity.error, target=record)
-        unreviewed = sorted(r.id for r in records if not r.first("reviewed"))
-        if day < today and unreviewed:
-            yield Problem(f"{day.isoformat()}: {len(unreviewed)} handover record(s) not reviewed by the shift lead: "
-                          + ", ".join(unreviewed), ("events",), f"csops handover review {day.isoformat()}",
-                          target=min(records, key=lambda r: r.id))
+    for day, ids in unreviewed_days(ctx).items():
+        yield Problem(f"{day.isoformat()}: {len(ids)} handover record(s) not reviewed by the shift lead: "
+                      + ", ".join(ids), ("events",), f"csops handover review {day.isoformat()}",
+                      target=min(by_day[day], key=lambda r: r.id))
 
 
-def _security_due(ctx: Context, rule_type: HandoverType, slot_index: int) -> Iterator[Problem]:
+def unreviewed_days(ctx: Context) -> dict[date, list[str]]:
+    """HOV-REV-01: each past day with handover records the shift lead has not reviewed, and their ids."""
+    by_day: dict[date, list[Handover]] = defaultdict(list)
+    for record in ctx.of(Handover):
+        by_day[record.date].append(record)
+    today = _local_day(ctx)
+    out = {}
+    for day, records in sorted(by_day.items()):
+        ids = sorted(r.id for r in records if not r.first("reviewed"))
+        if day < today and ids:
+            out[day] = ids
+    return out
+
+
+def missed_security_handovers(ctx: Context, rule_type: HandoverType) -> list[tuple[date, datetime]]:
+    """HOV-SEC-01/02: (day, due time) of each working day, from the first handover record to today, whose
+    08:00 (security → CS) or 18:00 (CS → security) handover record is missing though it was due."""
     handovers = list(ctx.of(Handover))
-    if not handovers:
-        return
-    have = {h.date for h in handovers if h.type is rule_type}
+    slot_index = SECURITY_SLOT[rule_type]
     times = ctx.policy.handover.security_handover_times
-    if len(times) <= slot_index:
-        return
-    first = min(h.date for h in handovers)
-    day = first
+    if not handovers or len(times) <= slot_index:
+        return []
+    have = {h.date for h in handovers if h.type is rule_type}
+    out = []
+    day = min(h.date for h in handovers)
     while day <= _local_day(ctx):
         due = shifts.at_time(ctx, day, times[slot_index])
         if ctx.calendar.is_workday(day) and shifts.roster_for(ctx, day) and due <= ctx.now and day not in have:
-            yield Problem(f"{day.isoformat()}: no {rule_type.label} handover record (due {due:%H:%M})", ("date",),
-                          f"csops handover open {day.isoformat()} … --type {rule_type.value}",
-                          target=min(handovers, key=lambda r: r.id))
+            out.append((day, due))
         day += timedelta(days=1)
+    return out
+
+
+#: Which of ``handover.security_handover_times`` each CS↔security handover is due at.
+SECURITY_SLOT = {HandoverType.security_to_cs: 0, HandoverType.cs_to_security: 1}
+
+
+def _security_due(ctx: Context, rule_type: HandoverType) -> Iterator[Problem]:
+    for day, due in missed_security_handovers(ctx, rule_type):
+        yield Problem(f"{day.isoformat()}: no {rule_type.label} handover record (due {due:%H:%M})", ("date",),
+                      f"csops handover open {day.isoformat()} … --type {rule_type.value}",
+                      target=min(ctx.of(Handover), key=lambda r: r.id))
 
 
 @tree_rule("HOV-SEC-01", title="CS takes over from the security control room at 08:00 on working days",
            severity=Severity.warning, enforcement="computed deadline")
 def morning_handover_due(ctx: Context) -> Iterator[Problem]:
-    yield from _security_due(ctx, HandoverType.security_to_cs, 0)
+    yield from _security_due(ctx, HandoverType.security_to_cs)
 
 
 @tree_rule("HOV-SEC-02", title="CS hands the book to the security control room at 18:00 on working days",
            severity=Severity.warning, enforcement="computed deadline")
 def evening_handover_due(ctx: Context) -> Iterator[Problem]:
-    yield from _security_due(ctx, HandoverType.cs_to_security, 1)
+    yield from _security_due(ctx, HandoverType.cs_to_security)
 
 
 # -- duty log -------------------------------------------------------------------------------
@@ -540,9 +563,14 @@ def duty_major_events(record: Record, ctx: Context) -> Iterator[Problem]:
         if not entry.reported_to or not entry.reported_at:
             yield Problem(f"major event {n} has no reported_to/reported_at", ("events",),
                           "--reported-to 工号 of the CS manager")
-        due = datetime.combine(ctx.calendar.local(entry.at).date() + timedelta(days=2), datetime.min.time(),
-                               ctx.calendar.tz)
+        due = written_report_due(ctx, entry)
         if entry.written_report_at is None and ctx.now >= due:
             yield Problem(f"major event {n}: written report was due by the end of "
                           f"{(due - timedelta(days=1)).date().isoformat()}", ("events",),
                           f"csops duty report {record.id} {n}", severity=Severity.warning)
+
+
+def written_report_due(ctx: Context, entry: DutyEntry) -> datetime:
+    """HOV-DUTY-04: a major duty event's written report is due by the end of the next day."""
+    return datetime.combine(ctx.calendar.local(entry.at).date() + timedelta(days=2), datetime.min.time(),
+                            ctx.calendar.tz)

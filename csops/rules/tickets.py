@@ -174,20 +174,28 @@ def first_owner_is_receiver(t: Ticket, ctx: Context) -> Iterator[Problem]:
 @tree_rule("TKT-FCR-05", title="a second contact about an open matter is flagged as a repeat contact",
            severity=Level.warning, enforcement="warning")
 def repeat_contact(ctx: Context) -> Iterator[Problem]:
+    for later, earlier in repeat_contacts(ctx):
+        yield Problem(f"the customer called again ({later.id}) while {earlier.id} was still open: "
+                      "the customer should not have to call twice", ("customer", "contact"),
+                      f"link the contact to {earlier.id} (csops ticket update {earlier.id}) and "
+                      "tell the customer where it stands", target=later)
+
+
+def repeat_contacts(ctx: Context) -> list[tuple[Ticket, Ticket]]:
+    """TKT-FCR-05: (later, earlier) for each contact of the same type from a customer whose earlier
+    ticket was still open when they called again (the first such earlier ticket)."""
     by_contact: dict[tuple[str, str], list[Ticket]] = {}
     for t in ctx.of(Ticket):
         if t.customer.contact and t.events:
             by_contact.setdefault((t.customer.contact, t.type.value), []).append(t)
+    out = []
     for group in by_contact.values():
         group.sort(key=lambda x: (x.received_at, x.id))
         for n, later in enumerate(group[1:], start=1):
-            for earlier in group[:n]:
-                if earlier.as_of(later.received_at).status is not Status.closed:
-                    yield Problem(f"the customer called again ({later.id}) while {earlier.id} was still open: "
-                                  "the customer should not have to call twice", ("customer", "contact"),
-                                  f"link the contact to {earlier.id} (csops ticket update {earlier.id}) and "
-                                  "tell the customer where it stands", target=later)
-                    break
+            earlier = next((e for e in group[:n] if e.as_of(later.received_at).status is not Status.closed), None)
+            if earlier is not None:
+                out.append((later, earlier))
+    return out
 
 
 @record_rule("TKT-FCR-06", "ticket", title="a major complaint is reported to the general manager")

@@ -1,0 +1,89 @@
+"""``csops report``: summaries computed from the records (RULES.md §6). The figures come from
+:mod:`csops.report`; this module only loads, calls, renders and writes."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from csops.commands import format_option
+
+if TYPE_CHECKING:
+    from csops.session import Session
+
+
+@click.group()
+def report() -> None:
+    """Reports from the records: the monthly summary (月度报告, RULES.md §6.3).
+
+    \b
+    Example:
+      csops report monthly --month 2026-10 --out reports/
+    """
+
+
+@report.command("monthly")
+@click.option("--month", help="YYYY-MM (default: last month, the one due by the 5th).")
+@click.option("--out", "out", type=click.Path(path_type=Path),
+              help="Write here: a folder gets the RPT-01 file name ({office}_{YYYY-MM}_v{n}.html); a file "
+                   "ending .md gets Markdown, any other file HTML. Default: Markdown on standard output.")
+@click.option("--revision", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Version number in the RPT-01 file name (v1, v2, ...).")
+@format_option
+@click.pass_obj
+def monthly(session: Session, month: str | None, out: Path | None, revision: int) -> None:
+    """The monthly summary (§6.3): tickets, complaints, KPIs, callbacks, handovers, swaps, keys, hazmat.
+
+    In Chinese; due by the 5th of the next month (RPT-01). Figures are as of now (or --now) for the
+    records of the month. --format json prints the data instead. A folder given to --out gets
+    the file name RPT-01 asks for; an existing version there is never overwritten.
+
+    \b
+    Example:
+      csops report monthly --month 2026-10
+      csops --now 2026-11-03T09:00:00+08:00 report monthly --month 2026-10 --out reports/
+      csops report monthly --month 2026-10 --format json
+    """
+    from csops.report import file_name
+    from csops.report import monthly as compute
+
+    ctx = session.load()
+    if month is None:
+        first = ctx.calendar.local(session.now).date().replace(day=1)
+        month = (first - timedelta(days=1)).strftime("%Y-%m")
+    try:
+        data = compute(ctx, month)
+    except ValueError as exc:
+        raise click.BadParameter(f"{month!r}: write the month as 2026-10", param_hint="--month") from exc
+    kind = "json" if session.json else "md"
+    if out is not None and (out.is_dir() or str(out).endswith(("/", "\\"))):
+        out = out / file_name(ctx.policy, month, revision, "json" if kind == "json" else "html")
+        if out.exists():
+            raise click.UsageError(f"{out} already exists: issue a new version with --revision {revision + 1}")
+        kind = "json" if kind == "json" else "html"
+    elif out is not None and kind != "json":
+        kind = "md" if out.suffix.lower() == ".md" else "html"
+    if kind == "json":
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    else:
+        import jinja2
+
+        from csops.render import render_report
+
+        template = f"monthly.{kind}.j2"
+        try:
+            text = render_report(ctx, template, data)
+        except jinja2.TemplateError as exc:
+            raise click.ClickException(f"报告模板 reports/{template} 渲染失败 (render failed): "
+                                       f"{type(exc).__name__}: {exc}; nothing was written") from exc
+    if out is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    from csops.yamlio import atomic_write
+
+    atomic_write(out, text)
+    click.echo(f"已生成月度报告 (monthly report written): {out}  提交期限 {data['due']} (RPT-01)")

@@ -1,0 +1,159 @@
+"""The monthly summary (RULES.md §6.3, RPT-01) on the demo office, checked against the records."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.fixtures import DEMO_RECORDS, Office, init_repo
+
+NOW = "2026-11-23T09:00:00+08:00"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Office:
+    root = tmp_path_factory.mktemp("demo")
+    shutil.copytree(DEMO_RECORDS, root / "records")
+    return Office(root)
+
+
+@pytest.fixture(scope="module")
+def october(demo: Office) -> dict:
+    return json.loads(demo.ok("--now", NOW, "report", "monthly", "--month", "2026-10", "--format", "json").output)
+
+
+def _yaml(path: Path) -> dict:
+    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+
+
+def _october_tickets() -> list[dict]:
+    """Tickets received (first event) in October, read straight from the files."""
+    out = []
+    for path in sorted((DEMO_RECORDS / "tickets").rglob("*.yaml")):
+        data = _yaml(path)
+        received = datetime.fromisoformat(str(data["events"][0]["at"]))
+        if (received.year, received.month) == (2026, 10):
+            out.append(data)
+    return out
+
+
+def test_ticket_counts_by_type_and_channel(october: dict) -> None:
+    tickets = _october_tickets()
+    by_type = Counter(t["type"] for t in tickets)
+    closed = Counter(t["type"] for t in tickets if t["events"][-1]["action"] == "close")
+    rows = {r["type"]: r for r in october["tickets"]["by_type"]}
+    assert {k: r["total"] for k, r in rows.items() if r["total"]} == dict(by_type)
+    assert {k: r["closed"] for k, r in rows.items() if r["closed"]} == dict(closed)
+    assert october["tickets"]["total"]["total"] == len(tickets) > 0
+    channels = Counter(t.get("channel") for t in tickets)
+    assert {r["channel"]: r["total"] for r in october["tickets"]["by_channel"]} == dict(channels)
+
+
+def test_breached_deadlines_match_csops_sla(demo: Office, october: dict) -> None:
+    """TKT-SLA: the report's breached October tickets are exactly those `csops sla` lists for October."""
+    sla = json.loads(demo.ok("--now", NOW, "sla", "--format", "json").output)
+    ids = {t["id"] for t in _october_tickets()}
+    expected = sorted({r["ticket"] for r in sla["breached"] if r["ticket"] in ids})
+    assert october["tickets"]["breached_tickets"] == expected
+    assert october["tickets"]["total"]["overdue"] == len(expected) > 0
+
+
+def test_kpis_are_those_of_csops_kpi(demo: Office, october: dict) -> None:
+    kpi = json.loads(demo.ok("--now", NOW, "kpi", "--month", "2026-10", "--format", "json").output)
+    assert october["kpis"] == kpi["kpis"]
+
+
+def test_refused_handover_of_2026_10_15(october: dict) -> None:
+    """HOV-REF-01/02: the refusal on file is reported with its ground, note and resolution."""
+    refusals = []
+    for path in sorted((DEMO_RECORDS / "handovers" / "2026" / "10").glob("*.yaml")):
+        data = _yaml(path)
+        refusals += [(data["id"], e["ground"], e.get("note")) for e in data["events"] if e["action"] == "refused"]
+    assert [(r["handover"], r["ground"], r["note"]) for r in october["handovers"]["refusals"]] == refusals
+    assert refusals and refusals[0][0] == "2026-10-15-cs_office-late"
+    assert october["handovers"]["refusals"][0]["ground_label"] == "卫生不洁"
+    assert october["handovers"]["refusals"][0]["resolution"]
+    handovers = list((DEMO_RECORDS / "handovers" / "2026" / "10").glob("*.yaml"))
+    assert october["handovers"]["total"] == len(handovers)
+
+
+def test_complaints_keys_and_hazmat(october: dict) -> None:
+    complaints = [t for t in _october_tickets() if t["type"] == "complaint"]
+    assert october["complaints"]["total"] == len(complaints)
+    assert sum(r["total"] for r in october["complaints"]["by_severity"]) == len(complaints)
+    escalated = sorted(t["id"] for t in complaints
+                       if any(e["action"] == "escalate" and e["reason"] == "big_problem" for e in t["events"]))
+    assert [e["ticket"] for e in october["complaints"]["escalations"]] == escalated
+    losses = []
+    for path in sorted((DEMO_RECORDS / "keys").glob("*.yaml")):
+        data = _yaml(path)
+        losses += [data["id"] for e in data["events"]
+                   if e["action"] == "lost" and str(e["at"]).startswith("2026-10")]
+    assert [x["key"] for x in october["keys"]["losses"]] == losses
+    draws = []
+    for path in sorted((DEMO_RECORDS / "hazmat").rglob("*.yaml")):
+        data = _yaml(path)
+        draws += [data["id"] for e in data["events"] if e["action"] == "draw" and str(e["at"]).startswith("2026-10")]
+    assert [d["id"] for d in october["hazmat"]["draws"]] == sorted(draws)
+
+
+def test_rpt_01_due_date_and_file_name(october: dict) -> None:
+    """RPT-01: due before the 5th of the next month; the file name carries project, month and version."""
+    from csops.models.policy import Policy
+    from csops.report import due_date, file_name
+
+    policy = Policy.model_validate(_yaml(DEMO_RECORDS / "policy.yaml"))
+    assert october["due"] == "2026-11-05" == due_date(policy, "2026-10").isoformat()
+    assert due_date(policy, "2026-12") == date(2027, 1, 5)
+    assert october["file_name"] == f"{policy.office.name}_2026-10_v1.html"
+    assert file_name(policy, "2026-10", 2) == f"{policy.office.name}_2026-10_v2.html"
+
+
+def test_markdown_by_default_in_chinese(demo: Office) -> None:
+    out = demo.ok("--now", NOW, "report", "monthly", "--month", "2026-10").output
+    assert out.startswith("# 丰汇大厦客户服务中心 客户服务月度报告 2026-10")
+    assert "提交期限: 2026-11-05" in out and "2026-10-15-cs_office-late" in out and "未纳入" in out
+    assert "&#" not in out and "&amp;" not in out  # Markdown is not HTML-escaped
+
+
+def test_out_folder_writes_one_html_file(demo: Office, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    out.mkdir()
+    result = demo.ok("--now", NOW, "report", "monthly", "--month", "2026-10", "--out", str(out))
+    files = list(out.iterdir())
+    assert [f.name for f in files] == ["丰汇大厦客户服务中心_2026-10_v1.html"], result.output
+    html = files[0].read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and "@page { size: A4" in html and "提交期限 2026-11-05" in html
+    again = demo.run("--now", NOW, "report", "monthly", "--month", "2026-10", "--out", str(out))
+    assert again.exit_code == 2 and "--revision 2" in again.output
+    demo.ok("--now", NOW, "report", "monthly", "--month", "2026-10", "--out", str(out), "--revision", "2")
+    assert sorted(f.name for f in out.iterdir()) == ["丰汇大厦客户服务中心_2026-10_v1.html",
+                                                     "丰汇大厦客户服务中心_2026-10_v2.html"]
+
+
+def test_failed_render_leaves_no_file(tmp_path: Path) -> None:
+    office = Office(init_repo(tmp_path / "office"))
+    office.write("templates/reports/monthly.html.j2", "{{ report.no_such_field.x }}")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = office.run("report", "monthly", "--month", "2026-10", "--out", str(out))
+    assert result.exit_code == 1 and "nothing was written" in result.output
+    assert list(out.iterdir()) == []
+
+
+def test_month_without_records_is_an_empty_valid_report(demo: Office) -> None:
+    data = json.loads(demo.ok("--now", NOW, "report", "monthly", "--month", "2026-03", "--format", "json").output)
+    assert data["empty"] and data["tickets"]["total"]["total"] == 0 and data["handovers"]["total"] == 0
+    assert data["due"] == "2026-04-05"
+    text = demo.ok("--now", NOW, "report", "monthly", "--month", "2026-03").output
+    assert "本月没有工单和交接班记录" in text
+
+
+def test_bad_month_is_a_usage_error(demo: Office) -> None:
+    assert demo.run("report", "monthly", "--month", "2026-13").exit_code == 2
