@@ -33,6 +33,7 @@ def environment(ctx: Context) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
     def when(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
         if isinstance(value, str):
             try:

@@ -137,7 +137,7 @@ def meeting_show(session: Session, meeting_id: str) -> None:
         click.echo(f"{record.id} {held.type.label} {ctx.when(held.at)} 主持: {ctx.name(held.chair)}")
         click.echo(f"  内容: {held.content}")
     for row in rows:
-        click.echo(f"  决议{row['number']}: {row['text']}  责任人 {row['owner_name']}  时限 {ctx.when(row['due'])}  {state_zh[str(row['state'])]}")
+        click.echo(f"  决议{row['number']}: {row['text']}  责任人 {row['owner_name']}  时限 {ctx.when(str(row['due']))}  {state_zh[str(row['state'])]}")
 
 
 @meeting.command("list")
