@@ -48,5 +48,5 @@ def test_HOV_REV_02_director_inspects_duty(office):
     assert data["duty_person"] == "L001"  # from the roster
     assert data["inspections"] == [{"by": "D001", "by_name": "刘洋(D001)", "at": "2026-11-23T15:00:00+08:00",
                                     "findings": "值班人员在岗, 记录完整"}]
-    assert "主任检查 2026-11-23T15:00:00+08:00 刘洋(D001): 值班人员在岗, 记录完整" in office.ok(
+    assert "主任检查 2026-11-23 15:00 刘洋(D001): 值班人员在岗, 记录完整" in office.ok(
         "duty", "show", "2026-11-23").output
