@@ -584,13 +584,14 @@ def handover_list(session: Session, day: datetime | None, month: str | None, sta
 def status_section(ctx: Context) -> tuple[str, list[str], dict[str, Any]]:
     """Today's handovers, open or refused ones, and days not reviewed (HOV-REV-01)."""
     from csops.models.handover import Handover
+    from csops.rules.handovers import unreviewed_days
 
     today = ctx.calendar.local(ctx.now).date()
     records = list(ctx.of(Handover))
     todays = sorted(h.id for h in records if h.date == today)
     open_ = sorted(h.id for h in records if h.fold().value in ("open", "signed"))
     refused = sorted(h.id for h in records if h.fold().value == "refused")
-    unreviewed = sorted({h.date for h in records if h.date < today and not h.first("reviewed")})
+    unreviewed = sorted(unreviewed_days(ctx))
     lines = [f"今天交接班 {len(todays)} 份" + (": " + ", ".join(todays) if todays else ""),
              f"未完成 {len(open_)} 份" + (": " + ", ".join(open_) if open_ else ""),
              f"拒接待处理 {len(refused)} 份" + (": " + ", ".join(refused) if refused else ""),
