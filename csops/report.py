@@ -43,7 +43,7 @@ NOT_COVERED: list[tuple[str, str, str]] = [
 def month_bounds(cal: BusinessCalendar, month: str) -> tuple[datetime, datetime]:
     """``[start, end)`` of ``month`` (YYYY-MM) in the office's zone; ValueError for anything else."""
     start = datetime.strptime(month + "-01", "%Y-%m-%d").replace(tzinfo=cal.tz)
-    if start.strftime("%Y-%m") != month:
+    if start.strftime("%Y-%m") != month or not 2000 <= start.year <= 2100:
         raise ValueError(f"{month!r} is not a month like 2026-11")
     return start, (start + timedelta(days=32)).replace(day=1)
 
@@ -87,6 +87,21 @@ def _compliance(deadlines: Iterable[Deadline], now: datetime) -> dict[str, Any]:
     return _rate(states.count("met"), sum(s in ("met", "missed", "overdue") for s in states))
 
 
+def _complaint_compliance(tickets: list[Ticket], dls: dict[str, list[Deadline]], keys: tuple[str, ...],
+                          now: datetime) -> dict[str, Any]:
+    """Complaints whose ``keys`` deadlines were all met ÷ complaints with one of them decided.
+
+    Counted per complaint, not per deadline, so one late complaint with two clocks is one miss.
+    """
+    met = decided = 0
+    for t in tickets:
+        states = [s for s in (d.state(now) for d in dls[t.id] if d.key in keys) if s in ("met", "missed", "overdue")]
+        if states:
+            decided += 1
+            met += all(s == "met" for s in states)
+    return _rate(met, decided)
+
+
 def _in(instant: datetime | None, start: datetime, end: datetime) -> bool:
     return instant is not None and start <= instant < end
 
@@ -116,6 +131,8 @@ def monthly(ctx: Context, month: str) -> dict[str, Any]:
         "month": month,
         "office": policy.office.name,
         "as_of": ctx.now.isoformat(),
+        #: False for the month still running (or not begun): figures and balances are as of now.
+        "complete": end <= ctx.now,
         "due": due_date(policy, month).isoformat(),
         "file_name": file_name(policy, month),
         "empty": not tickets and not _has_other_records(ctx, start, end),
@@ -194,13 +211,13 @@ def _complaints(ctx: Context, tickets: list[Ticket], dls: dict[str, list[Deadlin
         if severity is None and not mine:
             continue
         validity = Counter(_validity(t) for t in mine)
-        own = [d for t in mine for d in dls[t.id]]
         rows.append({
             "severity": severity.value if severity else None, "label": severity.label if severity else "未定级",
             "total": len(mine), "valid": validity["valid"], "invalid": validity["invalid"],
             "undecided": validity[None],
-            "forward": _compliance((d for d in own if d.key in ("forward", "night_handover")), now),
-            "resolve": _compliance((d for d in own if d.key in ("resolve", "answer")), now),
+            # TKT-SLA-01..03: forwarded (or, for a major one, reported within the hour) and resolved in time.
+            "forward": _complaint_compliance(mine, dls, ("forward", "night_handover", "report"), now),
+            "resolve": _complaint_compliance(mine, dls, ("resolve", "answer"), now),
         })
     escalations = []
     for t in complaints:

@@ -7,6 +7,7 @@ import shutil
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from ruamel.yaml import YAML
@@ -14,6 +15,7 @@ from ruamel.yaml import YAML
 from tests.fixtures import DEMO_RECORDS, Office, init_repo
 
 NOW = "2026-11-23T09:00:00+08:00"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,7 @@ def _october_tickets() -> list[dict]:
     out = []
     for path in sorted((DEMO_RECORDS / "tickets").rglob("*.yaml")):
         data = _yaml(path)
-        received = datetime.fromisoformat(str(data["events"][0]["at"]))
+        received = datetime.fromisoformat(str(data["events"][0]["at"])).astimezone(SHANGHAI)  # the office's month
         if (received.year, received.month) == (2026, 10):
             out.append(data)
     return out
@@ -157,3 +159,40 @@ def test_month_without_records_is_an_empty_valid_report(demo: Office) -> None:
 
 def test_bad_month_is_a_usage_error(demo: Office) -> None:
     assert demo.run("report", "monthly", "--month", "2026-13").exit_code == 2
+    assert demo.run("report", "monthly", "--month", "9999-12").exit_code == 2  # no date overflow crash
+
+
+def test_out_a_new_folder_gets_the_rpt_01_name_and_files_are_never_overwritten_silently(
+        demo: Office, tmp_path: Path) -> None:
+    folder = tmp_path / "new" / "reports"
+    demo.ok("--now", NOW, "report", "monthly", "--month", "2026-10", "--out", f"{folder}/")
+    assert [f.name for f in folder.iterdir()] == ["丰汇大厦客户服务中心_2026-10_v1.html"]
+    mine = tmp_path / "mine.md"
+    mine.write_text("我的笔记", encoding="utf-8")
+    refused = demo.run("--now", NOW, "report", "monthly", "--month", "2026-10", "--out", str(mine))
+    assert refused.exit_code == 2 and "--force" in refused.output
+    assert mine.read_text(encoding="utf-8") == "我的笔记"
+    demo.ok("--now", NOW, "report", "monthly", "--month", "2026-10", "--out", str(mine), "--force")
+    assert mine.read_text(encoding="utf-8").startswith("# 丰汇大厦客户服务中心")
+    as_folder = demo.run("--now", NOW, "report", "monthly", "--month", "2026-10", "--out", f"{mine}/")
+    assert as_folder.exit_code == 2 and "not a folder" in as_folder.output
+    under_a_file = demo.run("--now", NOW, "report", "monthly", "--month", "2026-10", "--out", f"{mine}/x.md")
+    assert under_a_file.exit_code == 1 and "cannot write" in under_a_file.output
+
+
+def test_TKT_SLA_complaints_on_time_are_counted_per_complaint(demo: Office) -> None:
+    """A complaint with two late clocks is one late complaint; a major one's 1-hour report counts as forwarding."""
+    data = json.loads(demo.ok("--now", NOW, "report", "monthly", "--month", "2026-11", "--format", "json").output)
+    rows = {r["severity"]: r for r in data["complaints"]["by_severity"]}
+    for row in rows.values():
+        assert row["resolve"]["decided"] <= row["total"] and row["forward"]["decided"] <= row["total"]
+    october = json.loads(demo.ok("--now", NOW, "report", "monthly", "--month", "2026-10", "--format", "json").output)
+    major = {r["severity"]: r for r in october["complaints"]["by_severity"]}["major"]
+    assert major["forward"] == {"met": 0, "decided": 1, "rate": 0.0}  # T-2610-A014 reported late
+
+
+def test_a_month_still_running_says_so(demo: Office) -> None:
+    text = demo.ok("--now", NOW, "report", "monthly", "--month", "2026-11").output
+    assert "数据截至 2026-11-23 09:00 (本月尚未结束)\n" in text and "当前结存" in text and "月末结存" not in text
+    october = demo.ok("--now", NOW, "report", "monthly", "--month", "2026-10").output
+    assert "本月尚未结束" not in october and "月末结存" in october

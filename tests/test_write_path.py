@@ -196,3 +196,15 @@ def test_a_git_email_of_an_inactive_person_says_so(office: Office) -> None:
     assert result.exit_code == 2
     assert "孙丽" in result.output and "not active" in result.output
     assert not (office.root / MT).exists()
+
+
+def test_written_records_keep_their_mode_and_new_ones_get_the_usual_one(office: Office) -> None:
+    new_meeting(office)
+    path = office.root / MT
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask  # not mkstemp's 0600
+    path.chmod(0o640)
+    office.ok("meeting", "decide", "MT-2611-A001", "--text", "补齐回访记录", "--owner", "CS001",
+              "--due", "2026-11-30T18:00:00+08:00", as_="M001", now=NOW)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640

@@ -28,14 +28,16 @@ def report() -> None:
 
 @report.command("monthly")
 @click.option("--month", help="YYYY-MM (default: last month, the one due by the 5th).")
-@click.option("--out", "out", type=click.Path(path_type=Path),
-              help="Write here: a folder gets the RPT-01 file name ({office}_{YYYY-MM}_v{n}.html); a file "
-                   "ending .md gets Markdown, any other file HTML. Default: Markdown on standard output.")
+@click.option("--out", "out_text", metavar="FILE|DIR/",
+              help="Write here: a folder (existing, or ending in /) gets the RPT-01 file name "
+                   "({office}_{YYYY-MM}_v{n}.html); a file ending .md gets Markdown, any other file HTML. "
+                   "Default: Markdown on standard output.")
+@click.option("--force", is_flag=True, help="Overwrite an existing --out FILE (an issued version stays as it is).")
 @click.option("--revision", type=click.IntRange(min=1), default=1, show_default=True,
               help="Version number in the RPT-01 file name (v1, v2, ...).")
 @format_option
 @click.pass_obj
-def monthly(session: Session, month: str | None, out: Path | None, revision: int) -> None:
+def monthly(session: Session, month: str | None, out_text: str | None, revision: int, force: bool) -> None:
     """The monthly summary (§6.3): tickets, complaints, KPIs, callbacks, handovers, swaps, keys, hazmat.
 
     In Chinese; due by the 5th of the next month (RPT-01). Figures are as of now (or --now) for the
@@ -60,13 +62,19 @@ def monthly(session: Session, month: str | None, out: Path | None, revision: int
     except ValueError as exc:
         raise click.BadParameter(f"{month!r}: write the month as 2026-10", param_hint="--month") from exc
     kind = "json" if session.json else "md"
-    if out is not None and (out.is_dir() or str(out).endswith(("/", "\\"))):
+    out = Path(out_text) if out_text else None
+    if out is not None and out_text is not None and (out.is_dir() or out_text.endswith(("/", "\\"))):
+        if out.exists() and not out.is_dir():
+            raise click.UsageError(f"--out {out_text}: {out} is a file, not a folder")
         out = out / file_name(ctx.policy, month, revision, "json" if kind == "json" else "html")
         if out.exists():
             raise click.UsageError(f"{out} already exists: issue a new version with --revision {revision + 1}")
         kind = "json" if kind == "json" else "html"
-    elif out is not None and kind != "json":
-        kind = "md" if out.suffix.lower() == ".md" else "html"
+    elif out is not None:
+        if out.exists() and not force:
+            raise click.UsageError(f"{out} already exists: pass --force to overwrite it, or write a new version")
+        if kind != "json":
+            kind = "md" if out.suffix.lower() == ".md" else "html"
     if kind == "json":
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     else:
@@ -85,5 +93,8 @@ def monthly(session: Session, month: str | None, out: Path | None, revision: int
         return
     from csops.yamlio import atomic_write
 
-    atomic_write(out, text)
+    try:
+        atomic_write(out, text)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}; nothing was written") from exc
     click.echo(f"已生成月度报告 (monthly report written): {out}  提交期限 {data['due']} (RPT-01)")
