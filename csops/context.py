@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from csops.calendar import BusinessCalendar
+from csops.labels import OFFICE_NAMES
 from csops.models.common import Record
 from csops.models.policy import Policy
 from csops.models.staff import Staff
@@ -92,8 +93,6 @@ class Context:
 
     def label(self, ident: str | None) -> str:
         """The Chinese name of an office identifier (post, shift, checklist item); the identifier else."""
-        from csops.labels import OFFICE_NAMES
-
         if not ident:
             return ""
         return self.policy.names.get(ident) or OFFICE_NAMES.get(ident) or ident

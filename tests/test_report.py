@@ -196,3 +196,15 @@ def test_a_month_still_running_says_so(demo: Office) -> None:
     assert "数据截至 2026-11-23 09:00 (本月尚未结束)\n" in text and "当前结存" in text and "月末结存" not in text
     october = demo.ok("--now", NOW, "report", "monthly", "--month", "2026-10").output
     assert "本月尚未结束" not in october and "月末结存" in october
+
+
+def test_RPT_02_kesu_statistics_due_on_the_policy_day_of_the_next_month(tmp_path: Path) -> None:
+    office = Office(init_repo(tmp_path / "office"))
+    data = json.loads(office.ok("report", "monthly", "--month", "2027-01", "--format", "json").output)
+    assert data["kesu"]["stats_due"] == "2027-02-10"  # 每月十日前 (reports.kesu_stats_due_day)
+    policy = office.root / "records" / "policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert "kesu_stats_due_day: 10" in text
+    policy.write_text(text.replace("kesu_stats_due_day: 10", "kesu_stats_due_day: 8"), encoding="utf-8")
+    data = json.loads(office.ok("report", "monthly", "--month", "2027-01", "--format", "json").output)
+    assert data["kesu"]["stats_due"] == "2027-02-08"
