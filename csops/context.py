@@ -6,12 +6,12 @@ same records and policy give the same findings and deadlines on any machine, on 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from csops.calendar import BusinessCalendar
 from csops.labels import OFFICE_NAMES
@@ -21,6 +21,7 @@ from csops.models.staff import Staff
 from csops.store import LoadedFile
 
 R = TypeVar("R", bound=Record)
+T = TypeVar("T")
 
 
 @dataclass
@@ -38,12 +39,28 @@ class Context:
     #: STORE-PATH-01 ties to the id); a command asked for that id says the file is broken instead of
     #: "no such record".
     unusable: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: Indexes built once per tree (by id, by person, by key copy, by day ...), see ``memo``.
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """An index over the tree, built on first use and kept until the tree changes.
+
+        Rules look records up here instead of scanning one kind of record for each record of
+        another, so a check stays linear in the number of records. ``key`` names the index
+        (e.g. ``"keys.loans_by_copy"``); every ``add``/``replace`` drops all indexes.
+        """
+        try:
+            return self._memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self._memo[key] = build()
+            return value
 
     @cached_property
     def calendar(self) -> BusinessCalendar:
         return BusinessCalendar(self.policy)
 
     def add(self, record: Record, loaded: LoadedFile) -> None:
+        self._memo.clear()
         self.records.setdefault(record.KIND, {}).setdefault(record.id, record)
         self.entries.append((record, loaded))
         self._files[id(record)] = loaded
@@ -55,6 +72,7 @@ class Context:
 
         ``new=None`` takes ``old`` out again (undoing a refused new record).
         """
+        self._memo.clear()
         if new is None:
             if old is not None:
                 self.entries = [(r, f) for r, f in self.entries if r is not old]
