@@ -17,12 +17,22 @@ from pydantic import ValidationError
 
 from csops.context import Context
 from csops.findings import Finding, Result, Severity
+from csops.incremental import (
+    Evaluation,
+    ResultCache,
+    Snapshot,
+    code_fingerprint,
+    finding,
+    kind_fingerprints,
+    stored,
+)
 from csops.labels import identifiers_for
 from csops.models import kind_for_id, kinds
 from csops.models.common import Record
 from csops.models.policy import Policy
-from csops.rules import Problem, check_record, check_tree, load_rules
-from csops.store import RECORDS, LoadedFile, read_tree
+from csops.rules import Problem, Rule, check_record, load_rules, run_tree_rule
+from csops.store import RECORDS, LoadedFile, listing, read_tree
+from csops.tracking import ALL_KINDS, Tracker
 from csops.yamlio import locate
 
 
@@ -197,13 +207,24 @@ def build_context(files: list[LoadedFile], now: datetime, root: Path | None = No
     return ctx
 
 
-def findings_for(problems: Iterable[Problem], ctx: Context, default: LoadedFile | None) -> None:
+def findings_for(problems: Iterable[Problem], ctx: Context, default: LoadedFile | None,
+                 tracker: Tracker | None = None) -> list[Finding]:
+    """Locate each problem in its record's file and add it there; returns the findings made.
+
+    A problem aimed at another record (``target``) depends on that record's file for its line, so
+    the target's kind counts as read by the evaluation (``tracker``)."""
+    made: list[Finding] = []
     for problem in problems:
         target = ctx.file_of(problem.target) if problem.target is not None else default
         if target is None:
             target = default
+        if tracker is not None and problem.target is not None:
+            tracker.read(getattr(problem.target, "KIND", ALL_KINDS))
         if target is not None:
+            before = len(target.findings)
             _add(target, problem)
+            made.extend(target.findings[before:])
+    return made
 
 
 def selected(rel: str, only: set[str] | None) -> bool:
@@ -213,8 +234,14 @@ def selected(rel: str, only: set[str] | None) -> bool:
     return any(rel == o or rel.startswith(o.rstrip("/") + "/") or o in ("", ".") for o in only)
 
 
+def _tree_key(index: int, rule: Rule) -> str:
+    return f"{index}:{rule.id}:{rule.fn.__qualname__}"
+
+
 def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
-               only: set[str] | None = None) -> tuple[Result, Context]:
+               only: set[str] | None = None, cache: ResultCache | None = None,
+               mode: str = "worktree") -> tuple[Result, Context]:
+    """Validate ``files`` and run every rule; with ``cache``, reuse each evaluation that still holds."""
     ctx = build_context(files, now, root)
     policy_file = next((f for f in files if f.kind == "policy"), None)
     if policy_file is None:
@@ -223,10 +250,67 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
                         hint="create it with `csops init` or copy the defaults: csops policy --defaults")
         files = [*files, missing]
         policy_file = missing
+        cache = None
+    by_rel = {f.rel: f for f in files}
+    snapshot = Snapshot(
+        listing={f.rel: f.blob for f in files},
+        early={f.rel: [stored(x) for x in f.findings] for f in files if f.findings},
+        entries=[(r.KIND, f.rel, f.blob, r.id) for r, f in ctx.entries],
+        files_checked=len(files),
+    )
+    fps = snapshot.fingerprints = kind_fingerprints((k, rel, blob) for k, rel, blob, _ in snapshot.entries)
+    old_records = cache.records if cache is not None else {}
+    old_trees = cache.trees if cache is not None else {}
+    records: dict[tuple[str, str, str], Evaluation] = {}
+    trees: dict[str, Evaluation] = {}
+
+    def replay(evaluation: Evaluation) -> None:
+        for s in evaluation.findings:
+            by_rel[s[0]].findings.append(finding(s))
+
     for record, loaded in list(ctx.entries):
-        if selected(loaded.rel, only):
-            findings_for(check_record(record, ctx), ctx, loaded)
-    findings_for(check_tree(ctx), ctx, policy_file)
+        if not selected(loaded.rel, only):
+            continue
+        key = (loaded.rel, loaded.blob, record.KIND)
+        old = old_records.get(key)
+        if old is not None and old.holds(fps, now):
+            replay(old)
+            records[key] = old
+            continue
+        with ctx.tracking(Tracker()) as tracker:
+            problems = check_record(record, ctx)
+        made = findings_for(problems, ctx, loaded, tracker)
+        records[key] = Evaluation({k: fps.get(k, "") for k in tracker.kinds}, tracker, [stored(f) for f in made])
+    for index, rule in enumerate(load_rules()):
+        if rule.scope != "tree":
+            continue
+        tkey = _tree_key(index, rule)
+        old = old_trees.get(tkey)
+        if old is not None and old.holds(fps, now):
+            replay(old)
+            trees[tkey] = old
+            continue
+        with ctx.tracking(Tracker()) as tracker:
+            problems = run_tree_rule(rule, ctx)
+        made = findings_for(problems, ctx, policy_file, tracker)
+        trees[tkey] = Evaluation({k: fps.get(k, "") for k in tracker.kinds}, tracker, [stored(f) for f in made])
+    result = _assemble(files, only)
+    if cache is not None:
+        cache.reused = sum(1 for k, v in records.items() if old_records.get(k) is v)
+        cache.evaluated = len(records) - cache.reused
+        # Keep what this run did not need (other paths' records) while its file is unchanged.
+        keep = {k: v for k, v in old_records.items() if snapshot.listing.get(k[0]) == k[1] and k not in records}
+        cache.records = keep | records
+        cache.trees = trees
+        if only is None:
+            cache.snapshots[mode] = snapshot
+        else:
+            cache.snapshots.pop(mode, None)
+        cache.save()
+    return result, ctx
+
+
+def _assemble(files: list[LoadedFile], only: set[str] | None) -> Result:
     result = Result(files_checked=len(files))
     tree_ids = {r.id for r in load_rules() if r.scope == "tree"}
     for f in files:
@@ -234,11 +318,63 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
             result.extend(f.findings)
         else:  # outside the given paths, report only the cross-record findings
             result.extend(x for x in f.findings if x.rule in tree_ids)
-    return result, ctx
+    return result
+
+
+def _unchanged(cache: ResultCache, mode: str, listing: dict[str, str], now: datetime) -> Result | None:
+    """The result of a run over an unchanged tree, from the cache alone, when every evaluation holds."""
+    snap = cache.snapshots.get(mode)
+    if snap is None or snap.listing != listing:
+        return None
+    fps = snap.fingerprints
+    found: dict[str, list[Finding]] = {rel: [finding(s) for s in early] for rel, early in snap.early.items()}
+    for kind, rel, blob, _ in snap.entries:
+        evaluation = cache.records.get((rel, blob, kind))
+        if evaluation is None or not evaluation.holds(fps, now):
+            return None
+        for s in evaluation.findings:
+            found.setdefault(s[0], []).append(finding(s))
+    for index, rule in enumerate(load_rules()):
+        if rule.scope != "tree":
+            continue
+        evaluation = cache.trees.get(_tree_key(index, rule))
+        if evaluation is None or not evaluation.holds(fps, now):
+            return None
+        for s in evaluation.findings:
+            found.setdefault(s[0], []).append(finding(s))
+    result = Result(files_checked=snap.files_checked)
+    for rel in snap.listing:
+        result.extend(found.get(rel, ()))
+    cache.reused, cache.evaluated = len(snap.entries), 0
+    return result
 
 
 def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str] | None = None,
-          use_cache: bool = True) -> Result:
-    files = read_tree(root, from_index=from_index, use_cache=use_cache)
-    result, _ = run_checks(files, now, root, only)
+          use_cache: bool = True, stats: dict[str, int] | None = None) -> Result:
+    """``csops validate``: with the caches, only what changed (or what the clock crossed) is checked again.
+
+    ``stats`` (when given) receives how many record evaluations were reused and how many re-run,
+    and whether the tree was read at all."""
+    stats = stats if stats is not None else {}
+    if not use_cache:
+        files = read_tree(root, from_index=from_index, use_cache=False)
+        return run_checks(files, now, root, only)[0]
+    mode = "index" if from_index else "worktree"
+    fast = listing(root, from_index=from_index)
+    if fast is not None and only is None and f"{RECORDS}/policy.yaml" in fast:
+        quick = ResultCache(root, f"{code_fingerprint()}:{fast[f'{RECORDS}/policy.yaml']}")
+        quick.load_evaluations()
+        answer = _unchanged(quick, mode, fast, now)
+        if answer is not None:
+            stats.update(read=0, reused=quick.reused, evaluated=0)
+            return answer
+    files = read_tree(root, from_index=from_index, use_cache=True)
+    policy = next((f for f in files if f.kind == "policy"), None)
+    cache: ResultCache | None = None
+    if policy is not None:
+        cache = ResultCache(root, f"{code_fingerprint()}:{policy.blob}")
+        cache.load_evaluations()
+    result = run_checks(files, now, root, only, cache, mode)[0]
+    stats.update(read=len(files), reused=cache.reused if cache else 0,
+                 evaluated=cache.evaluated if cache else len(files))
     return result

@@ -7,6 +7,7 @@ same records and policy give the same findings and deadlines on any machine, on 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -19,6 +20,7 @@ from csops.models.common import Record
 from csops.models.policy import Policy
 from csops.models.staff import Staff
 from csops.store import LoadedFile
+from csops.tracking import ALL_KINDS, TrackedNow, Tracker
 
 R = TypeVar("R", bound=Record)
 T = TypeVar("T")
@@ -29,31 +31,71 @@ class Context:
     policy: Policy
     now: datetime
     root: Path | None = None
-    staff: dict[str, Staff] = field(default_factory=dict)
+    _staff: dict[str, Staff] = field(default_factory=dict, repr=False)
     #: kind → id → record (the first file wins when an id is duplicated; STORE-ID-01 reports it).
-    records: dict[str, dict[str, Record]] = field(default_factory=dict)
+    _records: dict[str, dict[str, Record]] = field(default_factory=dict, repr=False)
     #: Every valid record with the file it came from, duplicates included.
-    entries: list[tuple[Record, LoadedFile]] = field(default_factory=list)
+    _entries: list[tuple[Record, LoadedFile]] = field(default_factory=list, repr=False)
     _files: dict[int, LoadedFile] = field(default_factory=dict)
     #: (kind, id) → path of a record file that could not be loaded (the id is the file name, which
     #: STORE-PATH-01 ties to the id); a command asked for that id says the file is broken instead of
     #: "no such record".
     unusable: dict[tuple[str, str], str] = field(default_factory=dict)
-    #: Indexes built once per tree (by id, by person, by key copy, by day ...), see ``memo``.
-    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: Indexes built once per tree (by id, by person, by key copy, by day ...), see ``memo``:
+    #: key → (value, what building it read).
+    _memo: dict[str, tuple[Any, Tracker]] = field(default_factory=dict, repr=False)
+    #: While a rule runs for the result cache: what it reads (csops.tracking).
+    _tracker: Tracker | None = field(default=None, repr=False)
+
+    # -- what a rule reads, tracked ---------------------------------------------------------
+
+    @property
+    def staff(self) -> dict[str, Staff]:
+        if self._tracker is not None:
+            self._tracker.read("staff")
+        return self._staff
+
+    @property
+    def records(self) -> dict[str, dict[str, Record]]:
+        if self._tracker is not None:
+            self._tracker.read(ALL_KINDS)
+        return self._records
+
+    @property
+    def entries(self) -> list[tuple[Record, LoadedFile]]:
+        if self._tracker is not None:
+            self._tracker.read(ALL_KINDS)
+        return self._entries
+
+    @contextmanager
+    def tracking(self, tracker: Tracker) -> Iterator[Tracker]:
+        """Run a rule with its reads noted in ``tracker`` and "now" a TrackedNow (csops.tracking)."""
+        outer, real_now = self._tracker, self.now
+        self._tracker = tracker
+        self.now = TrackedNow.wrap(real_now, tracker)
+        try:
+            yield tracker
+        finally:
+            self._tracker, self.now = outer, real_now
+            if outer is not None:
+                outer.merge(tracker)
 
     def memo(self, key: str, build: Callable[[], T]) -> T:
         """An index over the tree, built on first use and kept until the tree changes.
 
         Rules look records up here instead of scanning one kind of record for each record of
         another, so a check stays linear in the number of records. ``key`` names the index
-        (e.g. ``"keys.loans_by_copy"``); every ``add``/``replace`` drops all indexes.
+        (e.g. ``"keys.loans_by_copy"``); every ``add``/``replace`` drops all indexes. What building
+        the index read counts as read by every rule that uses it.
         """
-        try:
-            return self._memo[key]  # type: ignore[no-any-return]
-        except KeyError:
-            value = self._memo[key] = build()
-            return value
+        hit = self._memo.get(key)
+        if hit is None:
+            with self.tracking(Tracker()) as tracker:
+                value = build()
+            hit = self._memo[key] = (value, tracker)
+        elif self._tracker is not None:
+            self._tracker.merge(hit[1])
+        return hit[0]
 
     @cached_property
     def calendar(self) -> BusinessCalendar:
@@ -61,11 +103,11 @@ class Context:
 
     def add(self, record: Record, loaded: LoadedFile) -> None:
         self._memo.clear()
-        self.records.setdefault(record.KIND, {}).setdefault(record.id, record)
-        self.entries.append((record, loaded))
+        self._records.setdefault(record.KIND, {}).setdefault(record.id, record)
+        self._entries.append((record, loaded))
         self._files[id(record)] = loaded
         if isinstance(record, Staff):
-            self.staff.setdefault(record.id, record)
+            self._staff.setdefault(record.id, record)
 
     def replace(self, old: Record | None, new: Record | None) -> None:
         """Put ``new`` in place of ``old`` (a command's candidate change) for rule checks.
@@ -75,22 +117,24 @@ class Context:
         self._memo.clear()
         if new is None:
             if old is not None:
-                self.entries = [(r, f) for r, f in self.entries if r is not old]
-                if self.records.get(old.KIND, {}).get(old.id) is old:
-                    del self.records[old.KIND][old.id]
+                self._entries = [(r, f) for r, f in self._entries if r is not old]
+                if self._records.get(old.KIND, {}).get(old.id) is old:
+                    del self._records[old.KIND][old.id]
             return
         loaded = self._files.get(id(old)) if old is not None else None
         if loaded is None:
             loaded = LoadedFile(rel=f"records/{new.expected_relpath()}", kind=new.KIND)
-        self.records.setdefault(new.KIND, {})[new.id] = new
-        self.entries = [(r, f) for r, f in self.entries if r is not old] + [(new, loaded)]
+        self._records.setdefault(new.KIND, {})[new.id] = new
+        self._entries = [(r, f) for r, f in self._entries if r is not old] + [(new, loaded)]
         self._files[id(new)] = loaded
 
     def file_of(self, record: Record) -> LoadedFile | None:
         return self._files.get(id(record))
 
     def get(self, kind: str, record_id: str) -> Record | None:
-        return self.records.get(kind, {}).get(record_id)
+        if self._tracker is not None:
+            self._tracker.read(kind)
+        return self._records.get(kind, {}).get(record_id)
 
     def unusable_file(self, record_id: str, kind: str | None = None) -> str | None:
         """The path of the broken file behind ``record_id`` (of ``kind``, or of any kind), if there is one."""
@@ -102,7 +146,9 @@ class Context:
         return f"; {rel} exists but has errors: csops validate {rel}" if rel else ""
 
     def of(self, model: type[R]) -> Iterator[R]:
-        for record in self.records.get(model.KIND, {}).values():
+        if self._tracker is not None:
+            self._tracker.read(model.KIND)
+        for record in self._records.get(model.KIND, {}).values():
             if isinstance(record, model):
                 yield record
 

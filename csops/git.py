@@ -93,6 +93,15 @@ def ls_index(cwd: Path, prefix: str) -> list[IndexEntry]:
     return entries
 
 
+def changed_in_worktree(cwd: Path, prefix: str) -> list[str]:
+    """Paths under ``prefix`` whose working file differs from the index (by git's stat check, which
+    compares content for racily clean entries), deleted ones included, plus untracked files
+    (ignored ones too: a record file is a record file)."""
+    changed = run(["diff-files", "--name-only", "-z", "--", prefix], cwd).stdout
+    others = run(["ls-files", "--others", "-z", "--", prefix], cwd).stdout
+    return [p.decode("utf-8", "surrogateescape") for p in (changed + others).split(b"\0") if p]
+
+
 def cat_blobs(cwd: Path, shas: Iterable[str]) -> dict[str, bytes]:
     """Contents of many blobs in one ``git cat-file --batch`` process."""
     wanted = list(dict.fromkeys(shas))

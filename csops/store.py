@@ -37,6 +37,8 @@ class LoadedFile:
     #: The file's bytes as read; a write expects to find exactly these (no lost updates).
     raw: bytes | None = None
     findings: list[Finding] = field(default_factory=list)
+    #: git's blob id of ``raw`` (what the result cache is keyed by).
+    blob: str = ""
 
     @property
     def records_rel(self) -> str:
@@ -77,6 +79,52 @@ def list_worktree(root: Path) -> dict[str, bytes]:
         if _is_record_file(rel):
             files[rel] = path.read_bytes()
     return files
+
+
+def blob_id(raw: bytes) -> str:
+    """git's object id of a blob with these bytes (``git hash-object``), without asking git."""
+    return hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest()
+
+
+def listing(root: Path, *, from_index: bool = False) -> dict[str, str] | None:
+    """rel → blob id of every record file, from the git index without reading unchanged files.
+
+    For the working tree, files git sees as changed (by its stat data) or untracked are read and
+    hashed. None when git cannot answer cheaply (no repository, a conflict in the index): the caller
+    then reads every file.
+    """
+    try:
+        entries = git.ls_index(root, RECORDS)
+    except git.GitError:
+        return None
+    if any(e.stage != 0 for e in entries):
+        return None
+    blobs = {e.path: e.sha for e in entries if _is_record_file(e.path)}
+    if from_index:
+        return blobs
+    try:
+        changed = git.changed_in_worktree(root, RECORDS)
+    except git.GitError:
+        return None
+    for rel in changed:
+        if not _is_record_file(rel):
+            continue
+        path = root / rel
+        if path.is_file():
+            blobs[rel] = blob_id(path.read_bytes())
+        else:
+            blobs.pop(rel, None)
+    return dict(sorted(blobs.items()))
+
+
+def ensure_cache_dir(folder: Path) -> None:
+    """The cache folder, ignoring itself (like pytest's), so a repo set up by hand never sees it."""
+    from csops.yamlio import atomic_write
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        atomic_write(ignore, b"# created by csops: caches, safe to delete\n*\n")
 
 
 def list_index(root: Path) -> dict[str, bytes]:
@@ -139,17 +187,14 @@ class ParseCache:
         try:
             from csops.yamlio import atomic_write
 
+            ensure_cache_dir(self.path.parent)
             atomic_write(self.path, marshal.dumps((self.tag, self.used)))
-            # Like pytest's cache: the folder ignores itself, so a repo set up by hand never sees it.
-            ignore = self.path.parent / ".gitignore"
-            if not ignore.exists():
-                atomic_write(ignore, b"# created by csops: a parse cache, safe to delete\n*\n")
         except (OSError, ValueError):
             pass  # a cache that cannot be written is only slower
 
 
 def read_file(rel: str, raw: bytes, cache: ParseCache | None = None) -> LoadedFile:
-    loaded = LoadedFile(rel=rel, kind=kind_for_relpath(rel[len(RECORDS) + 1 :]), raw=raw)
+    loaded = LoadedFile(rel=rel, kind=kind_for_relpath(rel[len(RECORDS) + 1 :]), raw=raw, blob=blob_id(raw))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

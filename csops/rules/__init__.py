@@ -120,15 +120,18 @@ def check_record(record: Record, ctx: Context) -> list[Problem]:
     return problems
 
 
+def run_tree_rule(rule: Rule, ctx: Context) -> list[Problem]:
+    try:
+        return _stamp(rule, rule.fn(ctx))
+    except Exception as exc:  # a broken rule must not hide the other findings
+        return [_crash(rule, exc)]
+
+
 def check_tree(ctx: Context) -> list[Problem]:
     problems: list[Problem] = []
     for rule in load_rules():
-        if rule.scope != "tree":
-            continue
-        try:
-            problems.extend(_stamp(rule, rule.fn(ctx)))
-        except Exception as exc:
-            problems.append(_crash(rule, exc))
+        if rule.scope == "tree":
+            problems.extend(run_tree_rule(rule, ctx))
     return problems
 
 

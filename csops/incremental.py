@@ -1,0 +1,166 @@
+"""The result cache: each rule evaluation's findings, kept with what they depended on.
+
+``csops validate`` runs every record rule once per record and every tree rule once per tree. Each
+such *evaluation* runs under a :class:`~csops.tracking.Tracker`, which notes the kinds of record it
+read and the interval of "now" on which its comparisons with the clock come out the same. The next
+run reuses an evaluation's findings when
+
+- csops's code, the policy file and the rule registry are the same (else the cache is dropped),
+- for a record rule, the record's file is the same blob at the same path,
+- every kind it read has the same fingerprint (the set of valid records of that kind, by path and
+  blob), and
+- the new "now" lies in its interval.
+
+Everything else is evaluated again, so a run costs what changed (the records a change touched, the
+kinds it touched, the deadlines the clock crossed) plus reading the tree. When the tree's listing is
+unchanged (git's blob ids, read from the index without reading the files) and every evaluation
+still holds, nothing is read or validated at all.
+
+The cache lives in ``.csops-cache/results.marshal`` (git-ignored, safe to delete); it is written
+atomically and an unreadable or foreign one counts as empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from csops.findings import Finding, Severity
+from csops.tracking import ALL_KINDS, Tracker
+
+NAME = "results.marshal"
+FORMAT = 1
+
+#: A finding in marshal form: (path, line, col, severity, rule, message, hint).
+Stored = tuple[str, int, int, str, str, str, str | None]
+
+
+def stored(f: Finding) -> Stored:
+    return (f.path, f.line, f.col, f.severity.value, f.rule, f.message, f.hint)
+
+
+def finding(s: Stored) -> Finding:
+    return Finding(s[0], s[1], s[2], Severity(s[3]), s[4], s[5], s[6])
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """csops's own source and the libraries whose answers shape findings: a new version drops the cache."""
+    import holidays
+    import pydantic
+
+    digest = hashlib.blake2b(digest_size=16)
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    digest.update(f"{holidays.__version__} {pydantic.__version__} {FORMAT}".encode())
+    return digest.hexdigest()
+
+
+def kind_fingerprints(pairs: Iterable[tuple[str, str, str]]) -> dict[str, str]:
+    """kind → digest of its valid records' (path, blob); ``*`` covers every kind."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, rel, blob in pairs:
+        by_kind.setdefault(kind, []).append(f"{rel}\0{blob}")
+    out: dict[str, str] = {}
+    every = hashlib.blake2b(digest_size=16)
+    for kind in sorted(by_kind):
+        digest = hashlib.blake2b("\n".join(sorted(by_kind[kind])).encode(), digest_size=16).hexdigest()
+        out[kind] = digest
+        every.update(f"{kind}={digest}\n".encode())
+    out[ALL_KINDS] = every.hexdigest()
+    return out
+
+
+@dataclass
+class Evaluation:
+    """One cached evaluation: what it read (kind → fingerprint), its "now" interval, its findings."""
+
+    reads: dict[str, str]
+    tracker: Tracker
+    findings: list[Stored]
+
+    def holds(self, fingerprints: dict[str, str], now: datetime) -> bool:
+        return all(fingerprints.get(k, "") == fp for k, fp in self.reads.items()) and self.tracker.holds_at(now)
+
+    def state(self) -> tuple[Any, ...]:
+        return (self.reads, self.tracker.state(), self.findings)
+
+    @classmethod
+    def from_state(cls, state: tuple[Any, ...]) -> Evaluation:
+        reads, tracker, findings = state
+        return cls(dict(reads), Tracker.from_state(tracker), [tuple(f) for f in findings])
+
+
+@dataclass
+class Snapshot:
+    """What a run saw before any rule: enough to answer the next run without reading the tree."""
+
+    #: rel → blob of every record file, in the order the run read them.
+    listing: dict[str, str] = field(default_factory=dict)
+    #: rel → findings made while reading and validating the file (YAML, schema, references).
+    early: dict[str, list[Stored]] = field(default_factory=dict)
+    #: The valid records in the context's order, as (kind, rel, blob, record id).
+    entries: list[tuple[str, str, str, str]] = field(default_factory=list)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    files_checked: int = 0
+
+
+class ResultCache:
+    def __init__(self, root: Path | None, key: str) -> None:
+        self.path = root / ".csops-cache" / NAME if root is not None else None
+        self.key = key
+        self.records: dict[tuple[str, str, str], Evaluation] = {}
+        self.trees: dict[str, Evaluation] = {}
+        #: "worktree" / "index" → the last run's snapshot of that tree.
+        self.snapshots: dict[str, Snapshot] = {}
+        self._raw: dict[str, Any] = {}
+        self.reused = self.evaluated = 0
+        if self.path is None:
+            return
+        try:
+            tag, data = marshal.loads(self.path.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            return
+        if tag != (FORMAT, key) or not isinstance(data, dict):
+            return
+        self._raw = data
+
+    # Decoding is lazy: a run that finds the tree unchanged decodes only what it uses.
+    def load_evaluations(self) -> None:
+        data, self._raw = self._raw, {}
+        try:
+            self.records = {tuple(k): Evaluation.from_state(v) for k, v in data.get("records", {}).items()}
+            self.trees = {k: Evaluation.from_state(v) for k, v in data.get("trees", {}).items()}
+            for mode, snap in data.get("snapshots", {}).items():
+                listing, early, entries, fps, count = snap
+                self.snapshots[mode] = Snapshot(
+                    dict(listing), {k: [tuple(f) for f in v] for k, v in early.items()},
+                    [tuple(e) for e in entries], dict(fps), count)
+        except (ValueError, TypeError, KeyError):
+            self.records, self.trees, self.snapshots = {}, {}, {}
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        data = {
+            "records": {k: v.state() for k, v in self.records.items()},
+            "trees": {k: v.state() for k, v in self.trees.items()},
+            "snapshots": {mode: (s.listing, s.early, s.entries, s.fingerprints, s.files_checked)
+                          for mode, s in self.snapshots.items()},
+        }
+        try:
+            from csops.store import ensure_cache_dir
+            from csops.yamlio import atomic_write
+
+            ensure_cache_dir(self.path.parent)
+            atomic_write(self.path, marshal.dumps(((FORMAT, self.key), data)))
+        except (OSError, ValueError):
+            pass  # a cache that cannot be written is only slower

@@ -1,0 +1,171 @@
+"""The result cache gives exactly what a full cold check gives: same findings, same order.
+
+Real git repositories in temporary folders; the demo office and random changes to it (edits,
+broken files, deleted and copied records, staged-only changes), checked at many moments, each
+incremental answer compared with a cold check of the same tree at the same moment.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from csops.checker import check
+from csops.tracking import TrackedNow, Tracker
+from tests.fixtures import DEMO_RECORDS, git
+
+DEMO_NOW = datetime.fromisoformat("2026-11-23T09:00:00+08:00")
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    root = tmp_path / "demo"
+    root.mkdir()
+    shutil.copytree(DEMO_RECORDS, root / "records")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "records")
+    git(root, "commit", "-q", "-m", "demo")
+    return root
+
+
+def same_as_cold(root: Path, now: datetime, *, from_index: bool = False) -> dict[str, int]:
+    stats: dict[str, int] = {}
+    warm = check(root, now, from_index=from_index, stats=stats)
+    cold = check(root, now, from_index=from_index, use_cache=False)
+    assert [f.as_text() for f in warm.findings] == [f.as_text() for f in cold.findings]
+    assert warm.files_checked == cold.files_checked
+    return stats
+
+
+MOMENTS = [0, 0, 59, 3600, 6 * 3600, 86400, 3 * 86400, -10 * 86400, -40 * 86400, 45 * 86400, 45 * 86400 + 1]
+
+
+def test_unchanged_tree_at_many_moments_equals_cold(demo: Path) -> None:
+    for seconds in MOMENTS:
+        same_as_cold(demo, DEMO_NOW + timedelta(seconds=seconds))
+
+
+def test_unchanged_tree_is_answered_from_the_cache(demo: Path) -> None:
+    check(demo, DEMO_NOW)
+    stats: dict[str, int] = {}
+    check(demo, DEMO_NOW, stats=stats)
+    # Only what really depends on the clock's reading (an overdue loan's "N hours overdue") is re-run.
+    assert stats["evaluated"] <= 3
+    assert stats["reused"] > 300
+
+
+def _ticket_files(root: Path) -> list[Path]:
+    return sorted((root / "records" / "tickets").rglob("*.yaml"))
+
+
+def _mutations(root: Path, rng: random.Random) -> list[str]:
+    """Apply one random change; returns what was done (for the assertion message)."""
+    files = sorted((root / "records").rglob("*.yaml"))
+    target = rng.choice([f for f in files if f.name != "policy.yaml"])
+    text = target.read_text(encoding="utf-8")
+    choice = rng.randrange(7)
+    if choice == 0:  # a comment: same data, another blob
+        target.write_text(text + "# note\n", encoding="utf-8")
+    elif choice == 1:  # broken YAML
+        target.write_text(text + "  bad: [\n", encoding="utf-8")
+    elif choice == 2:  # a record gone (references to it break)
+        target.unlink()
+    elif choice == 3:  # a copy under another name (duplicate id, misfiled)
+        shutil.copy(target, target.with_name("X" + target.name))
+    elif choice == 4:  # a time without its offset
+        target.write_text(text.replace("+08:00", "", 1), encoding="utf-8")
+    elif choice == 5:  # a staff member gone: every reference to them breaks
+        staff = sorted((root / "records" / "staff").glob("*.yaml"))
+        rng.choice(staff).unlink()
+    else:  # an event's time moved a day later
+        import re
+
+        match = re.search(r"at: (2026-\d\d-\d\d)T", text)
+        if match:
+            day = datetime.fromisoformat(match.group(1)) + timedelta(days=1)
+            text = text.replace(match.group(0), f"at: {day:%Y-%m-%d}T", 1)
+        target.write_text(text, encoding="utf-8")
+    return [f"{choice} {target.relative_to(root)}"]
+
+
+def test_random_changes_equal_cold(demo: Path) -> None:
+    rng = random.Random(20261202)
+    done: list[str] = []
+    same_as_cold(demo, DEMO_NOW)
+    for step in range(8):
+        done += _mutations(demo, rng)
+        moment = DEMO_NOW + timedelta(hours=rng.randrange(-200, 200))
+        try:
+            same_as_cold(demo, moment)
+            same_as_cold(demo, moment + timedelta(minutes=rng.randrange(1, 600)))
+        except AssertionError as exc:  # pragma: no cover - the message names the changes
+            raise AssertionError(f"after step {step}: {done}") from exc
+
+
+def test_staged_changes_equal_cold(demo: Path) -> None:
+    """The hook's view (the index) has its own snapshot; staging a change is seen."""
+    same_as_cold(demo, DEMO_NOW, from_index=True)
+    ticket = _ticket_files(demo)[3]
+    ticket.write_text(ticket.read_text(encoding="utf-8").replace("+08:00", "", 1), encoding="utf-8")
+    same_as_cold(demo, DEMO_NOW, from_index=True)  # not staged yet: the index is unchanged
+    git(demo, "add", str(ticket))
+    stats = same_as_cold(demo, DEMO_NOW, from_index=True)
+    assert stats["read"] > 0
+    assert any(f.rule == "STORE-TIME-01" for f in check(demo, DEMO_NOW, from_index=True).findings)
+
+
+def test_a_new_csops_version_drops_the_cache(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import csops.checker
+
+    check(demo, DEMO_NOW)
+    monkeypatch.setattr(csops.checker, "code_fingerprint", lambda: "another version")
+    stats: dict[str, int] = {}
+    check(demo, DEMO_NOW, stats=stats)
+    assert stats["reused"] == 0
+
+
+def test_a_corrupt_cache_is_only_slower(demo: Path) -> None:
+    check(demo, DEMO_NOW)
+    for path in (demo / ".csops-cache").glob("*.marshal"):
+        path.write_bytes(b"\x00garbage")
+    same_as_cold(demo, DEMO_NOW)
+
+
+# -- the tracked clock -------------------------------------------------------------------
+
+
+def test_tracked_now_keeps_the_interval_of_same_answers() -> None:
+    now = DEMO_NOW
+    due = now + timedelta(hours=3)
+    tracker = Tracker()
+    tracked = TrackedNow.wrap(now, tracker)
+    assert (tracked > due) is False and (due <= tracked) is False
+    assert tracker.holds_at(now + timedelta(hours=2, minutes=59))
+    assert not tracker.holds_at(now + timedelta(hours=3))  # at due, `due <= now` turns true
+    assert tracker.holds_at(now - timedelta(days=30))
+
+
+def test_tracked_now_follows_sums_differences_and_days() -> None:
+    tracker = Tracker()
+    tracked = TrackedNow.wrap(DEMO_NOW, tracker)
+    since = DEMO_NOW - timedelta(hours=23)
+    assert (tracked - since > timedelta(hours=24)) is False
+    assert tracker.holds_at(DEMO_NOW + timedelta(minutes=59))
+    assert not tracker.holds_at(DEMO_NOW + timedelta(hours=1, seconds=1))
+    day = Tracker()
+    assert TrackedNow.wrap(DEMO_NOW, day).date().isoformat() == "2026-11-23"
+    assert day.holds_at(DEMO_NOW.replace(hour=23, minute=59))
+    assert not day.holds_at(DEMO_NOW.replace(hour=0) - timedelta(seconds=1))
+    assert not day.opaque
+
+
+def test_any_other_use_of_now_is_opaque() -> None:
+    for use in (lambda n: n.isoformat(), lambda n: f"{n:%H}", lambda n: n.hour + 1 if n.weekday() else 0,
+                lambda n: (n - DEMO_NOW).total_seconds(), lambda n: hash(n)):
+        tracker = Tracker()
+        use(TrackedNow.wrap(DEMO_NOW, tracker))
+        assert tracker.opaque
