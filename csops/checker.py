@@ -31,7 +31,7 @@ from csops.models import kind_for_id, kinds
 from csops.models.common import Record
 from csops.models.policy import Policy
 from csops.rules import Problem, Rule, check_record, load_rules, run_tree_rule
-from csops.store import RECORDS, LoadedFile, listing, read_tree
+from csops.store import RECORDS, LoadedFile, listing, read_file, read_tree
 from csops.tracking import ALL_KINDS, Tracker
 from csops.yamlio import locate
 
@@ -321,32 +321,116 @@ def _assemble(files: list[LoadedFile], only: set[str] | None) -> Result:
     return result
 
 
-def _unchanged(cache: ResultCache, mode: str, listing: dict[str, str], now: datetime) -> Result | None:
-    """The result of a run over an unchanged tree, from the cache alone, when every evaluation holds."""
+def _unchanged(cache: ResultCache, mode: str, listing: dict[str, str], now: datetime,
+               root: Path) -> Result | None:
+    """The result of a run over an unchanged tree from the cache, re-running only the evaluations
+    that no longer hold (the clock crossed one of their deadlines) over the few kinds they read.
+
+    None when the tree changed, or when what must be re-run reads everything: the caller then
+    checks the whole tree (still reusing every evaluation that holds).
+    """
     snap = cache.snapshots.get(mode)
     if snap is None or snap.listing != listing:
         return None
     fps = snap.fingerprints
-    found: dict[str, list[Finding]] = {rel: [finding(s) for s in early] for rel, early in snap.early.items()}
+    stale_records: list[tuple[str, str, str]] = []
+    needed: set[str] = set()
     for kind, rel, blob, _ in snap.entries:
-        evaluation = cache.records.get((rel, blob, kind))
-        if evaluation is None or not evaluation.holds(fps, now):
+        key = (rel, blob, kind)
+        evaluation = cache.records.get(key)
+        if evaluation is None:
             return None
-        for s in evaluation.findings:
-            found.setdefault(s[0], []).append(finding(s))
-    for index, rule in enumerate(load_rules()):
-        if rule.scope != "tree":
-            continue
-        evaluation = cache.trees.get(_tree_key(index, rule))
-        if evaluation is None or not evaluation.holds(fps, now):
+        if not evaluation.holds(fps, now):
+            stale_records.append(key)
+            needed |= evaluation.tracker.kinds | {kind}
+    rules = [(i, r) for i, r in enumerate(load_rules()) if r.scope == "tree"]
+    stale_trees: list[tuple[str, Rule]] = []
+    for index, rule in rules:
+        tkey = _tree_key(index, rule)
+        evaluation = cache.trees.get(tkey)
+        if evaluation is None:
             return None
+        if not evaluation.holds(fps, now):
+            stale_trees.append((tkey, rule))
+            needed |= evaluation.tracker.kinds
+    if stale_records or stale_trees:
+        if ALL_KINDS in needed or not _rerun(cache, snap, stale_records, stale_trees, needed, now, root, mode):
+            return None
+    found: dict[str, list[Finding]] = {rel: [finding(s) for s in early] for rel, early in snap.early.items()}
+    evaluations = [cache.records[(rel, blob, kind)] for kind, rel, blob, _ in snap.entries]
+    evaluations += [cache.trees[_tree_key(i, r)] for i, r in rules]
+    for evaluation in evaluations:
         for s in evaluation.findings:
             found.setdefault(s[0], []).append(finding(s))
     result = Result(files_checked=snap.files_checked)
     for rel in snap.listing:
         result.extend(found.get(rel, ()))
-    cache.reused, cache.evaluated = len(snap.entries), 0
+    cache.evaluated = len(stale_records) + len(stale_trees)
+    cache.reused = len(snap.entries) - len(stale_records)
     return result
+
+
+def _rerun(cache: ResultCache, snap: Snapshot, stale_records: list[tuple[str, str, str]],
+           stale_trees: list[tuple[str, Rule]], needed: set[str], now: datetime, root: Path, mode: str) -> bool:
+    """Load only the records of ``needed`` kinds (the tree is unchanged, so they are valid as they
+    were) and re-run the stale evaluations; False when one of them now reads beyond them."""
+    from csops import git
+
+    needed.add("policy")
+    wanted = [(kind, rel, blob) for kind, rel, blob, _ in snap.entries if kind in needed]
+    if mode == "index":
+        blobs = git.cat_blobs(root, (blob for _, _, blob in wanted))
+    else:
+        blobs = {}
+        for _, rel, blob in wanted:
+            try:
+                blobs[blob] = (root / rel).read_bytes()
+            except OSError:
+                return False
+    registry = kinds()
+    policy: Policy | None = None
+    loaded: list[tuple[Record, LoadedFile]] = []
+    for kind, rel, blob in wanted:
+        raw = blobs.get(blob)
+        if raw is None:
+            return False
+        file = read_file(rel, raw)
+        if file.blob != blob or file.data is None:
+            return False  # changed under us: let the full check see it
+        try:
+            record = registry[kind].model_validate(file.data, context={})  # references held: tree unchanged
+        except ValidationError:
+            return False
+        if isinstance(record, Policy):
+            policy = record
+        loaded.append((record, file))
+    if policy is None:
+        return False
+    ctx = Context(policy=policy, now=now, root=root)
+    for record, file in loaded:
+        ctx.add(record, file)
+    files = {file.rel: file for _, file in loaded}
+    entries = {(file.rel, file.blob, record.KIND): (record, file) for record, file in loaded}
+    for key in stale_records:
+        record, file = entries[key]
+        with ctx.tracking(Tracker()) as tracker:
+            problems = check_record(record, ctx)
+        made = findings_for(problems, ctx, file, tracker)
+        if not tracker.kinds <= needed:
+            return False
+        cache.records[key] = Evaluation({k: snap.fingerprints.get(k, "") for k in tracker.kinds}, tracker,
+                                        [stored(f) for f in made])
+    policy_file = files[f"{RECORDS}/policy.yaml"]
+    for tkey, rule in stale_trees:
+        with ctx.tracking(Tracker()) as tracker:
+            problems = run_tree_rule(rule, ctx)
+        made = findings_for(problems, ctx, policy_file, tracker)
+        if not tracker.kinds <= needed:
+            return False
+        cache.trees[tkey] = Evaluation({k: snap.fingerprints.get(k, "") for k in tracker.kinds}, tracker,
+                                       [stored(f) for f in made])
+    cache.save()
+    return True
 
 
 def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str] | None = None,
@@ -364,9 +448,9 @@ def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str]
     if fast is not None and only is None and f"{RECORDS}/policy.yaml" in fast:
         quick = ResultCache(root, f"{code_fingerprint()}:{fast[f'{RECORDS}/policy.yaml']}")
         quick.load_evaluations()
-        answer = _unchanged(quick, mode, fast, now)
+        answer = _unchanged(quick, mode, fast, now, root)
         if answer is not None:
-            stats.update(read=0, reused=quick.reused, evaluated=0)
+            stats.update(read=0, reused=quick.reused, evaluated=quick.evaluated)
             return answer
     files = read_tree(root, from_index=from_index, use_cache=True)
     policy = next((f for f in files if f.kind == "policy"), None)
