@@ -191,6 +191,7 @@ def build_context(files: list[LoadedFile], now: datetime, root: Path | None = No
 
     readable = [f for f in files if f.data is not None and f.kind in registry and f.kind != "policy"]
     readable = [f for f in readable if not _report_misfiled(f)]
+    ctx.readable = {f.rel: (f.kind or "", str(f.data.get("id"))) for f in readable}
     staff_ids = {str(f.data.get("id")) for f in readable if f.kind == "staff"}
     ids: dict[str, set[str]] = {}
     for f in readable:
@@ -257,6 +258,7 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
         early={f.rel: [stored(x) for x in f.findings] for f in files if f.findings},
         entries=[(r.KIND, f.rel, f.blob, r.id) for r, f in ctx.entries],
         files_checked=len(files),
+        readable=dict(ctx.readable),
     )
     fps = snapshot.fingerprints = kind_fingerprints((k, rel, blob) for k, rel, blob, _ in snapshot.entries)
     old_records = cache.records if cache is not None else {}
@@ -321,28 +323,116 @@ def _assemble(files: list[LoadedFile], only: set[str] | None) -> Result:
     return result
 
 
-def _unchanged(cache: ResultCache, mode: str, listing: dict[str, str], now: datetime,
-               root: Path) -> Result | None:
-    """The result of a run over an unchanged tree from the cache, re-running only the evaluations
-    that no longer hold (the clock crossed one of their deadlines) over the few kinds they read.
+def _file_order(rels: Iterable[str], mode: str) -> list[str]:
+    """The order a full read lists files in: git's for the index, pathlib's sorted walk for the tree."""
+    if mode == "index":
+        return sorted(rels, key=lambda r: r.encode("utf-8", "surrogateescape"))
+    return sorted(rels, key=lambda r: r.split("/"))
 
-    None when the tree changed, or when what must be re-run reads everything: the caller then
-    checks the whole tree (still reusing every evaluation that holds).
+
+def _read_many(root: Path, mode: str, wanted: dict[str, str]) -> dict[str, LoadedFile] | None:
+    """rel → LoadedFile for ``wanted`` (rel → expected blob); None if one is not as expected."""
+    from csops import git
+
+    if mode == "index":
+        blobs = git.cat_blobs(root, wanted.values())
+        raws = {rel: blobs.get(blob) for rel, blob in wanted.items()}
+    else:
+        raws = {}
+        for rel in wanted:
+            try:
+                raws[rel] = (root / rel).read_bytes()
+            except OSError:
+                return None
+    out = {}
+    _read_many.count += len(raws)  # type: ignore[attr-defined]
+    for rel, raw in raws.items():
+        if raw is None:
+            return None
+        loaded = read_file(rel, raw)
+        if loaded.blob != wanted[rel]:
+            return None  # changed under us: the full check sees it
+        out[rel] = loaded
+    return out
+
+
+_read_many.count = 0  # type: ignore[attr-defined]
+
+
+def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: datetime,
+                 root: Path) -> Result | None:
+    """The result from the last run's snapshot, reading only the files that changed since and the
+    records of the kinds that the evaluations to re-run read.
+
+    Re-runs the evaluations of changed records, of evaluations whose kinds changed, and of those
+    whose "now" interval the clock left. None when that would mean reading everything anyway (an
+    id disappeared, so references elsewhere may break; an evaluation reads every kind), or when the
+    cache has no snapshot: the caller then checks the whole tree, still reusing what holds.
     """
     snap = cache.snapshots.get(mode)
-    if snap is None or snap.listing != listing:
+    policy_rel = f"{RECORDS}/policy.yaml"
+    if snap is None or listing.get(policy_rel) != snap.listing.get(policy_rel):
         return None
-    fps = snap.fingerprints
+    registry = kinds()
+    changed = {rel: blob for rel, blob in listing.items() if snap.listing.get(rel) != blob}
+    gone = [rel for rel in snap.listing if rel not in listing]
+    fresh = _read_many(root, mode, changed) if changed else {}
+    if fresh is None:
+        return None
+    readable = {rel: ki for rel, ki in snap.readable.items() if rel not in changed and rel not in gone}
+    for rel, loaded in fresh.items():
+        if loaded.data is not None and loaded.kind in registry and loaded.kind != "policy" \
+                and not _report_misfiled(loaded):
+            readable[rel] = (loaded.kind or "", str(loaded.data.get("id")))
+    universe: dict[str, set[str]] = {}
+    for kind, rid in readable.values():
+        universe.setdefault(kind, set()).add(rid)
+    before: dict[str, set[str]] = {}
+    for kind, rid in snap.readable.values():
+        before.setdefault(kind, set()).add(rid)
+    if any(not ids <= universe.get(kind, set()) for kind, ids in before.items()):
+        return None  # an id is gone: references to it elsewhere now fail
+    valid_before = {rel for _, rel, _, _ in snap.entries}
+    if any(u != before.get(k, set()) for k, u in universe.items()):
+        # New ids can mend a dangling reference: validate the records that failed again.
+        again = {rel: listing[rel] for rel in readable if rel not in valid_before and rel not in fresh}
+        more = _read_many(root, mode, again) if again else {}
+        if more is None:
+            return None
+        for loaded in more.values():
+            _report_misfiled(loaded)
+        fresh |= more
+    policy_entry = next((e for e in snap.entries if e[1] == policy_rel), None)
+    if policy_entry is None:
+        return None
+    tz = _policy_tz(root, mode, policy_rel, listing[policy_rel])
+    if tz is None:
+        return None
+    context = {"staff": universe.get("staff", set()), "ids": universe}
+    models: dict[str, Record] = {}
+    for rel, loaded in fresh.items():
+        if rel in readable:
+            record = validate_data(registry[readable[rel][0]], loaded, context, tz)
+            if record is not None:
+                models[rel] = record
+    # The context's order: the policy, then every valid record, staff first, in the files' order.
+    order = _file_order(listing, mode)
+    old_entry = {e[1]: e for e in snap.entries}
+    valid = [rel for rel in order if rel in readable and (rel in models or (rel in old_entry and rel not in fresh))]
+    valid.sort(key=lambda rel: readable[rel][0] != "staff")
+    entries = [policy_entry] + [
+        (models[rel].KIND, rel, listing[rel], models[rel].id) if rel in models else old_entry[rel] for rel in valid
+    ]
+    fps = kind_fingerprints((k, rel, blob) for k, rel, blob, _ in entries)
     stale_records: list[tuple[str, str, str]] = []
     needed: set[str] = set()
-    for kind, rel, blob, _ in snap.entries:
-        key = (rel, blob, kind)
-        evaluation = cache.records.get(key)
-        if evaluation is None:
-            return None
-        if not evaluation.holds(fps, now):
-            stale_records.append(key)
-            needed |= evaluation.tracker.kinds | {kind}
+    for kind, rel, blob, _ in entries:
+        evaluation = cache.records.get((rel, blob, kind))
+        if evaluation is None or not evaluation.holds(fps, now):
+            stale_records.append((rel, blob, kind))
+            needed |= (evaluation.tracker.kinds if evaluation is not None else set()) | {kind}
+            if evaluation is None and rel not in models:
+                return None  # never evaluated, and what it reads is unknown
     rules = [(i, r) for i, r in enumerate(load_rules()) if r.scope == "tree"]
     stale_trees: list[tuple[str, Rule]] = []
     for index, rule in rules:
@@ -353,84 +443,80 @@ def _unchanged(cache: ResultCache, mode: str, listing: dict[str, str], now: date
         if not evaluation.holds(fps, now):
             stale_trees.append((tkey, rule))
             needed |= evaluation.tracker.kinds
+    # A changed record's evaluation may read other kinds than before: re-run it with every kind its
+    # old version read, and fall back to the full check if it reads beyond them.
+    if ALL_KINDS in needed:
+        return None
+    early = {rel: f for rel, f in snap.early.items() if rel not in changed and rel not in gone and rel not in fresh}
+    early |= {rel: [stored(x) for x in f.findings] for rel, f in fresh.items() if f.findings}
     if stale_records or stale_trees:
-        if ALL_KINDS in needed or not _rerun(cache, snap, stale_records, stale_trees, needed, now, root, mode):
+        needed.add("policy")
+        wanted = {rel: blob for kind, rel, blob, _ in entries if kind in needed and rel not in fresh}
+        more = _read_many(root, mode, wanted) if wanted else {}
+        if more is None:
             return None
-    found: dict[str, list[Finding]] = {rel: [finding(s) for s in early] for rel, early in snap.early.items()}
-    evaluations = [cache.records[(rel, blob, kind)] for kind, rel, blob, _ in snap.entries]
+        files = fresh | more
+        ctx: Context | None = None
+        for kind, rel, blob, _ in entries:
+            if kind not in needed:
+                continue
+            record = models.get(rel)
+            if record is None:
+                try:  # valid before and its references still resolve: no need to check them again
+                    record = registry[kind].model_validate(files[rel].data, context={})
+                except ValidationError:
+                    return None
+            if ctx is None:
+                if not isinstance(record, Policy):
+                    return None
+                ctx = Context(policy=record, now=now, root=root)
+            ctx.add(record, files[rel])
+        if ctx is None:
+            return None
+        by_key = {(f.rel, f.blob, r.KIND): (r, f) for r, f in ctx.entries}
+        for key in stale_records:
+            record, loaded = by_key[key]
+            with ctx.tracking(Tracker()) as tracker:
+                problems = check_record(record, ctx)
+            made = findings_for(problems, ctx, loaded, tracker)
+            if not tracker.kinds <= needed:
+                return None
+            cache.records[key] = Evaluation({k: fps.get(k, "") for k in tracker.kinds}, tracker,
+                                            [stored(f) for f in made])
+        for tkey, rule in stale_trees:
+            with ctx.tracking(Tracker()) as tracker:
+                problems = run_tree_rule(rule, ctx)
+            made = findings_for(problems, ctx, files[policy_rel], tracker)
+            if not tracker.kinds <= needed:
+                return None
+            cache.trees[tkey] = Evaluation({k: fps.get(k, "") for k in tracker.kinds}, tracker,
+                                           [stored(f) for f in made])
+    found: dict[str, list[Finding]] = {rel: [finding(s) for s in e] for rel, e in early.items()}
+    evaluations = [cache.records[(rel, blob, kind)] for kind, rel, blob, _ in entries]
     evaluations += [cache.trees[_tree_key(i, r)] for i, r in rules]
     for evaluation in evaluations:
         for s in evaluation.findings:
             found.setdefault(s[0], []).append(finding(s))
-    result = Result(files_checked=snap.files_checked)
-    for rel in snap.listing:
+    ordered = {rel: listing[rel] for rel in order}
+    result = Result(files_checked=len(ordered))
+    for rel in ordered:
         result.extend(found.get(rel, ()))
     cache.evaluated = len(stale_records) + len(stale_trees)
-    cache.reused = len(snap.entries) - len(stale_records)
+    cache.reused = len(entries) - len(stale_records)
+    if stale_records or stale_trees or changed or gone:
+        cache.snapshots[mode] = Snapshot(ordered, early, entries, fps, len(ordered), readable)
+        live = {(rel, blob) for rel, blob in ordered.items()}
+        cache.records = {k: v for k, v in cache.records.items() if (k[0], k[1]) in live}
+        cache.save()
     return result
 
 
-def _rerun(cache: ResultCache, snap: Snapshot, stale_records: list[tuple[str, str, str]],
-           stale_trees: list[tuple[str, Rule]], needed: set[str], now: datetime, root: Path, mode: str) -> bool:
-    """Load only the records of ``needed`` kinds (the tree is unchanged, so they are valid as they
-    were) and re-run the stale evaluations; False when one of them now reads beyond them."""
-    from csops import git
-
-    needed.add("policy")
-    wanted = [(kind, rel, blob) for kind, rel, blob, _ in snap.entries if kind in needed]
-    if mode == "index":
-        blobs = git.cat_blobs(root, (blob for _, _, blob in wanted))
-    else:
-        blobs = {}
-        for _, rel, blob in wanted:
-            try:
-                blobs[blob] = (root / rel).read_bytes()
-            except OSError:
-                return False
-    registry = kinds()
-    policy: Policy | None = None
-    loaded: list[tuple[Record, LoadedFile]] = []
-    for kind, rel, blob in wanted:
-        raw = blobs.get(blob)
-        if raw is None:
-            return False
-        file = read_file(rel, raw)
-        if file.blob != blob or file.data is None:
-            return False  # changed under us: let the full check see it
-        try:
-            record = registry[kind].model_validate(file.data, context={})  # references held: tree unchanged
-        except ValidationError:
-            return False
-        if isinstance(record, Policy):
-            policy = record
-        loaded.append((record, file))
-    if policy is None:
-        return False
-    ctx = Context(policy=policy, now=now, root=root)
-    for record, file in loaded:
-        ctx.add(record, file)
-    files = {file.rel: file for _, file in loaded}
-    entries = {(file.rel, file.blob, record.KIND): (record, file) for record, file in loaded}
-    for key in stale_records:
-        record, file = entries[key]
-        with ctx.tracking(Tracker()) as tracker:
-            problems = check_record(record, ctx)
-        made = findings_for(problems, ctx, file, tracker)
-        if not tracker.kinds <= needed:
-            return False
-        cache.records[key] = Evaluation({k: snap.fingerprints.get(k, "") for k in tracker.kinds}, tracker,
-                                        [stored(f) for f in made])
-    policy_file = files[f"{RECORDS}/policy.yaml"]
-    for tkey, rule in stale_trees:
-        with ctx.tracking(Tracker()) as tracker:
-            problems = run_tree_rule(rule, ctx)
-        made = findings_for(problems, ctx, policy_file, tracker)
-        if not tracker.kinds <= needed:
-            return False
-        cache.trees[tkey] = Evaluation({k: snap.fingerprints.get(k, "") for k in tracker.kinds}, tracker,
-                                       [stored(f) for f in made])
-    cache.save()
-    return True
+def _policy_tz(root: Path, mode: str, rel: str, blob: str) -> str | None:
+    files = _read_many(root, mode, {rel: blob})
+    if not files or files[rel].data is None:
+        return None
+    tz = files[rel].data.get("timezone", Policy().timezone)
+    return tz if isinstance(tz, str) else None
 
 
 def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str] | None = None,
@@ -448,9 +534,11 @@ def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str]
     if fast is not None and only is None and f"{RECORDS}/policy.yaml" in fast:
         quick = ResultCache(root, f"{code_fingerprint()}:{fast[f'{RECORDS}/policy.yaml']}")
         quick.load_evaluations()
-        answer = _unchanged(quick, mode, fast, now, root)
+        _read_many.count = 0  # type: ignore[attr-defined]
+        answer = _incremental(quick, mode, fast, now, root)
         if answer is not None:
-            stats.update(read=0, reused=quick.reused, evaluated=quick.evaluated)
+            stats.update(read=_read_many.count, reused=quick.reused, evaluated=quick.evaluated,  # type: ignore[attr-defined]
+                         partial=1)
             return answer
     files = read_tree(root, from_index=from_index, use_cache=True)
     policy = next((f for f in files if f.kind == "policy"), None)

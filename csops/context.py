@@ -41,6 +41,8 @@ class Context:
     #: STORE-PATH-01 ties to the id); a command asked for that id says the file is broken instead of
     #: "no such record".
     unusable: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: rel → (kind, id) of every file read as a record of a known kind in its folder (valid or not).
+    readable: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     #: Indexes built once per tree (by id, by person, by key copy, by day ...), see ``memo``:
     #: key → (value, what building it read).
     _memo: dict[str, tuple[Any, Tracker]] = field(default_factory=dict, repr=False)

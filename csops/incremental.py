@@ -35,7 +35,7 @@ from csops.findings import Finding, Severity
 from csops.tracking import ALL_KINDS, Tracker
 
 NAME = "results.marshal"
-FORMAT = 1
+FORMAT = 2
 
 #: A finding in marshal form: (path, line, col, severity, rule, message, hint).
 Stored = tuple[str, int, int, str, str, str, str | None]
@@ -111,6 +111,9 @@ class Snapshot:
     entries: list[tuple[str, str, str, str]] = field(default_factory=list)
     fingerprints: dict[str, str] = field(default_factory=dict)
     files_checked: int = 0
+    #: rel → (kind, id) of every file that parsed to a record of a known kind in its own folder
+    #: (valid or not): the ids references are checked against.
+    readable: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class ResultCache:
@@ -140,10 +143,11 @@ class ResultCache:
             self.records = {tuple(k): Evaluation.from_state(v) for k, v in data.get("records", {}).items()}
             self.trees = {k: Evaluation.from_state(v) for k, v in data.get("trees", {}).items()}
             for mode, snap in data.get("snapshots", {}).items():
-                listing, early, entries, fps, count = snap
+                listing, early, entries, fps, count, readable = snap
                 self.snapshots[mode] = Snapshot(
                     dict(listing), {k: [tuple(f) for f in v] for k, v in early.items()},
-                    [tuple(e) for e in entries], dict(fps), count)
+                    [tuple(e) for e in entries], dict(fps), count,
+                    {k: tuple(v) for k, v in readable.items()})
         except (ValueError, TypeError, KeyError):
             self.records, self.trees, self.snapshots = {}, {}, {}
 
@@ -153,7 +157,7 @@ class ResultCache:
         data = {
             "records": {k: v.state() for k, v in self.records.items()},
             "trees": {k: v.state() for k, v in self.trees.items()},
-            "snapshots": {mode: (s.listing, s.early, s.entries, s.fingerprints, s.files_checked)
+            "snapshots": {mode: (s.listing, s.early, s.entries, s.fingerprints, s.files_checked, s.readable)
                           for mode, s in self.snapshots.items()},
         }
         try:
