@@ -96,7 +96,7 @@ def office(days: int, seed: int = 1, loans_per_day: int = 12) -> Context:
             elif fate < 0.93:
                 events.append({"at": (lent + timedelta(days=rnd.randint(1, 40))).isoformat(), "by": "A001",
                                "action": "lost"})
-            elif fate < 0.96 and n < days - 30:
+            elif fate < 0.96 or n < days - 10:  # late, or (lately) still out
                 events.append({"at": (lent + timedelta(days=rnd.randint(1, 20))).isoformat(), "by": "A001",
                                "action": "return", "returned_by": "Z001"})
             borrower = rnd.choice(BORROWERS)
@@ -124,7 +124,7 @@ def office(days: int, seed: int = 1, loans_per_day: int = 12) -> Context:
             sheet_events.append({"at": _at(day, 22, 10).isoformat(), "by": "L002", "action": "return",
                                  "keys": picked if rnd.random() < 0.95 else picked[:-1],
                                  "count_checked": rnd.random() < 0.97, "received_by": "N001"})
-        elif fate < 0.95:
+        elif fate < 0.95 or n < days - 10:  # late, or (lately) not yet
             sheet_events.append({"at": (pickup + timedelta(days=rnd.randint(1, 5))).isoformat(), "by": "L002",
                                  "action": "return", "keys": picked, "count_checked": True})
         sheet = KeyShift.model_validate({"id": new_id("KS", day), "day": day.isoformat(), "events": sheet_events})
