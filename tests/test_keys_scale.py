@@ -250,4 +250,4 @@ def test_record_rules_read_now_only_for_open_items(ctx: Context) -> None:
                 allowed = NOW_ALLOWED.get(rule.id)
                 assert allowed is not None and allowed(record), f"{rule.id} {rule.fn.__name__} read now for {record.id}"
                 read[rule.id] = read.get(rule.id, 0) + 1
-    assert read.get("KEY-LOAN-02") and read.get("KEY-SHIFT-02")
+    assert read.get("KEY-LOAN-02"), "some loan of the random office is still out"
