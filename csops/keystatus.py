@@ -14,11 +14,11 @@ if TYPE_CHECKING:
 def pending(ctx: Context, staff_id: str | None, at: datetime) -> list[PendingItem]:
     """Key loans ``staff_id`` (or anyone) holds as of ``at``, with their due time and overdue flag, and
     the shift area keys picked up and not yet returned to the control room (KEY-SHIFT-01/02)."""
-    from csops.models.key import KeyLoan, KeyShift
+    from csops.rules.keys import loan_spans, sheet_spans
 
     items = []
-    for loan in ctx.of(KeyLoan):
-        if not loan.events or not loan.out_at(at) or staff_id not in (None, loan.borrower):
+    for _, loan in sorted(loan_spans(ctx).at(at), key=lambda x: x[0]):
+        if staff_id not in (None, loan.borrower):
             continue
         key = ctx.get("key", loan.key)
         name = getattr(key, "name", loan.key)
@@ -26,7 +26,8 @@ def pending(ctx: Context, staff_id: str | None, at: datetime) -> list[PendingIte
             kind="key_loan", record_id=loan.id, owner=loan.borrower, due=loan.due, overdue=at > loan.due,
             summary=f"钥匙 {loan.key} {name} 第{loan.copy_no}套 借用中 ({ctx.name(loan.borrower)}, {loan.purpose})",
         ))
-    for sheet in ctx.of(KeyShift):
+    sheets = {pos: sheet for spans in sheet_spans(ctx).values() for pos, sheet in spans.at(at)}
+    for _, sheet in sorted(sheets.items()):
         pickup, back = sheet.pickup(), sheet.return_event()
         if pickup is None or pickup.at > at or (back is not None and back.at <= at):
             continue

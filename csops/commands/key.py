@@ -67,11 +67,9 @@ def parse_copy(spec: str, number: int) -> KeyCopy:
 
 
 def open_loans(ctx: Context, key_id: str | None = None, at: datetime | None = None) -> list[KeyLoan]:
-    from csops.models.key import KeyLoan
+    from csops.rules.keys import loans_out_at
 
-    moment = at or ctx.now
-    loans = [x for x in ctx.of(KeyLoan) if x.events and x.out_at(moment) and (key_id is None or x.key == key_id)]
-    return sorted(loans, key=lambda x: (x.lent_at, x.id))
+    return [x for x in loans_out_at(ctx, at or ctx.now) if key_id is None or x.key == key_id]
 
 
 def overdue_hours(loan: KeyLoan, at: datetime) -> float:

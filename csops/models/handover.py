@@ -19,6 +19,7 @@ from pydantic import Field
 
 from csops.labels import LabeledEnum
 from csops.models.common import Event, EventedRecord, Instant, Model, StaffId
+from csops.models.staff import once_per_events
 
 
 class HandoverType(LabeledEnum):
@@ -190,6 +191,7 @@ class Handover(EventedRecord):
     def expected_relpath(self) -> str:
         return f"{self.FOLDER}/{self.id[:4]}/{self.id[5:7]}/{self.id}.yaml"
 
+    @once_per_events
     def fold(self) -> HandoverStatus:
         state = HandoverStatus.open
         for event in self.events:

@@ -20,6 +20,7 @@ from pydantic import Field
 
 from csops.labels import LabeledEnum
 from csops.models.common import Department, Event, EventedRecord, Instant, Model, Record, StaffId, record_ref
+from csops.models.staff import once_per_events
 
 KEY_ID_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,31}$"
 
@@ -194,6 +195,11 @@ class Key(EventedRecord):
     events: list[KeyEvent] = Field(default_factory=list)
 
     def fold(self) -> dict[str, Any]:
+        folded = self._fold()
+        return {**folded, "copies": list(folded["copies"])}
+
+    @once_per_events
+    def _fold(self) -> dict[str, Any]:
         state = KeyState.active
         seal_no: str | None = None
         copies: dict[str, KeyCopy] = {}
@@ -220,7 +226,7 @@ class Key(EventedRecord):
         return self.fold()
 
     def copy_of(self, copy_no: str) -> KeyCopy | None:
-        return next((c for c in self.fold()["copies"] if c.copy_no == copy_no), None)
+        return next((c for c in self._fold()["copies"] if c.copy_no == copy_no), None)
 
     def last(self, kind: type[Event]) -> Any:
         return next((e for e in reversed(self.events) if isinstance(e, kind)), None)
@@ -274,6 +280,8 @@ class KeyLoan(EventedRecord):
     events: list[LoanEvent] = Field(default_factory=list)
 
     def state_at(self, at: datetime | None = None) -> LoanState:
+        if at is None:
+            return self._fold()[0]
         state = LoanState.out
         for event in self.events:
             if at is not None and event.at > at:
@@ -284,6 +292,22 @@ class KeyLoan(EventedRecord):
                 state = LoanState.lost
         return state
 
+    @once_per_events
+    def _fold(self) -> tuple[LoanState, LoanReturned | None, datetime | None]:
+        """(state after every event, the first return, when the loan closed: first return or loss)."""
+        state = LoanState.out
+        returned: LoanReturned | None = None
+        closed: datetime | None = None
+        for event in self.events:
+            if isinstance(event, LoanReturned):
+                state = LoanState.returned
+                returned = returned or event
+            elif isinstance(event, LoanLost):
+                state = LoanState.lost
+            if closed is None and isinstance(event, (LoanReturned, LoanLost)):
+                closed = event.at
+        return state, returned, closed
+
     def derived_summary(self) -> dict[str, Any]:
         return {"status": self.state_at()}
 
@@ -293,10 +317,10 @@ class KeyLoan(EventedRecord):
 
     @property
     def returned(self) -> LoanReturned | None:
-        return next((e for e in self.events if isinstance(e, LoanReturned)), None)
+        return self._fold()[1]
 
     def closed_at(self) -> datetime | None:
-        return next((e.at for e in self.events if isinstance(e, (LoanReturned, LoanLost))), None)
+        return self._fold()[2]
 
     def out_at(self, at: datetime) -> bool:
         """Whether the key was out on this loan at ``at``."""

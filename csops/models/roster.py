@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 
 from csops.labels import LabeledEnum
 from csops.models.common import Event, EventedRecord, Instant, Model, Record, StaffId
+from csops.models.staff import once_per_events
 
 _SHIFT_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 _KEY_RE = r"^[a-z][a-z0-9_]*$"
@@ -136,6 +137,7 @@ class Swap(EventedRecord):
     status: SwapStatus = SwapStatus.requested
     events: list[SwapEvent] = Field(default_factory=list)
 
+    @once_per_events
     def fold(self) -> SwapStatus:
         state = SwapStatus.requested
         for event in self.events:

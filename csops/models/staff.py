@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import functools
+import weakref
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import Field
 
 from csops.models.common import Department, Level, Record, Role
+
+T = TypeVar("T")
 
 
 class Staff(Record):
@@ -32,3 +37,41 @@ class Staff(Record):
     @property
     def display(self) -> str:
         return f"{self.name}({self.id})"
+
+
+# -- folds computed once per record -------------------------------------------------------------
+# (Shared by the evented families; it belongs in models/common.py, which this change does not own.)
+
+_FOLDS: dict[tuple[int, str], tuple[weakref.ref[Any], list[Any], int, Any, Any]] = {}
+
+
+def _forget(key: tuple[int, str], ref: weakref.ref[Any]) -> None:
+    hit = _FOLDS.get(key)
+    if hit is not None and hit[0] is ref:
+        del _FOLDS[key]
+
+
+def once_per_events(method: Callable[[Any], T]) -> Callable[[Any], T]:
+    """Cache a fold of ``self.events`` for as long as the record and its events are the same.
+
+    The cache lives outside the model (keyed by the record's identity, dropped when the record is
+    garbage collected), so equality, ``model_dump``, pickling and ``model_copy`` never see it. A new
+    version of a record (``model_copy(update=...)``, ``model_validate``, as every command builds one)
+    is a new object and folds afresh; an events list replaced or appended to in place (a different
+    list, length or last event) is folded again too.
+    """
+    name = method.__qualname__
+
+    @functools.wraps(method)
+    def cached(self: Any) -> T:
+        events = self.__dict__.get("events") or []
+        key = (id(self), name)
+        last = events[-1] if events else None
+        hit = _FOLDS.get(key)
+        if hit is not None and hit[0]() is self and hit[1] is events and hit[2] == len(events) and hit[3] is last:
+            return hit[4]  # type: ignore[no-any-return,unused-ignore]
+        value = method(self)
+        _FOLDS[key] = (weakref.ref(self, functools.partial(_forget, key)), events, len(events), last, value)
+        return value
+
+    return cached

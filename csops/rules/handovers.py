@@ -3,6 +3,7 @@ shift swaps (HOV-SWP), plus the roster's approver (ROLE-01)."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -99,8 +100,45 @@ def holiday_duty_level(record: Record, ctx: Context) -> Iterator[Problem]:
 
 
 def _active_swaps(ctx: Context) -> list[Swap]:
-    return sorted((s for s in ctx.of(Swap) if s.active),
-                  key=lambda s: (s.requested_at or datetime.max.replace(tzinfo=ctx.calendar.tz), s.id))
+    return list(_active(ctx))
+
+
+def _active(ctx: Context) -> list[Swap]:
+    return ctx.memo("keys.active_swaps", lambda: sorted(
+        (s for s in ctx.of(Swap) if s.active),
+        key=lambda s: (s.requested_at or datetime.max.replace(tzinfo=ctx.calendar.tz), s.id)))
+
+
+def _swap_ids_by_month(ctx: Context) -> dict[tuple[str, str], list[str]]:
+    """(month of the swapped shift, party) → ids of the active swaps, in ``_active_swaps`` order."""
+    def build() -> dict[tuple[str, str], list[str]]:
+        out: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for s in _active(ctx):
+            month = s.shift.date.strftime("%Y-%m")
+            for party in dict.fromkeys(s.parties()):
+                out[(month, party)].append(s.id)
+        return out
+
+    return ctx.memo("keys.swap_ids_by_month", build)
+
+
+def _swaps_by_party(ctx: Context) -> dict[str, tuple[list[datetime], list[date], list[tuple[int, Swap]]]]:
+    """Party → their active requested swaps in ``_active_swaps`` order: request times, the latest last day
+    (shift or repay) of any swap so far, and (position, swap)."""
+    def build() -> dict[str, tuple[list[datetime], list[date], list[tuple[int, Swap]]]]:
+        out: dict[str, tuple[list[datetime], list[date], list[tuple[int, Swap]]]] = {}
+        for pos, s in enumerate(_active(ctx)):
+            if s.requested_at is None:
+                continue
+            last_day = max(s.shift.date, s.repay.date)
+            for party in dict.fromkeys(s.parties()):
+                times, reach, rows = out.setdefault(party, ([], [], []))
+                times.append(s.requested_at)
+                reach.append(max(reach[-1], last_day) if reach else last_day)
+                rows.append((pos, s))
+        return out
+
+    return ctx.memo("keys.swaps_by_party", build)
 
 
 def _approver(ctx: Context, staff_id: str) -> bool:
@@ -139,7 +177,7 @@ def swap_consent_and_approval(record: Record, ctx: Context) -> Iterator[Problem]
                               "the 换班登记表", ("events", i, "by"), "ask the CS/department manager to approve")
     if not record.active:
         return
-    others = [s for s in shifts.approved_swaps(ctx) if s.id != record.id]
+    others = shifts.approved(ctx, without=[record.id])
     for ref, party, loc in ((record.shift, record.requester, "shift"), (record.repay, record.counterpart, "repay")):
         slot = shifts.who(ctx, ref.date, ref.post, ref.shift, others)
         if slot is None or slot.staff != party:
@@ -155,10 +193,9 @@ def swap_monthly_limit(record: Record, ctx: Context) -> Iterator[Problem]:
         return
     limit = ctx.policy.swap.max_per_month
     month = record.shift.date.strftime("%Y-%m")
-    swaps = [s for s in _active_swaps(ctx) if s.shift.date.strftime("%Y-%m") == month]
+    by_month = _swap_ids_by_month(ctx)
     for party in record.parties():
-        mine = [s for s in swaps if party in s.parties()]
-        ids = [s.id for s in mine]
+        ids = by_month.get((month, party), [])
         if record.id in ids and ids.index(record.id) >= limit:
             earlier = ", ".join(ids[:limit])
             yield Problem(f"{_name(ctx, party)} would have {ids.index(record.id) + 1} swaps in {month}; the limit "
@@ -172,7 +209,18 @@ def swap_no_back_to_back(record: Record, ctx: Context) -> Iterator[Problem]:
     if not record.active or record.requested_at is None:
         return
     asked_on = ctx.calendar.local(record.requested_at).date()
-    for other in _active_swaps(ctx):
+    # Only earlier swaps of the same people not repaid before this one was asked can yield a finding.
+    earlier: dict[int, Swap] = {}
+    by_party = _swaps_by_party(ctx)
+    for party in set(record.parties()):
+        times, reach, rows = by_party.get(party, ([], [], []))
+        j = bisect_left(times, record.requested_at) - 1
+        while j >= 0 and reach[j] >= asked_on:
+            pos, other = rows[j]
+            if max(other.shift.date, other.repay.date) >= asked_on:
+                earlier[pos] = other
+            j -= 1
+    for _, other in sorted(earlier.items()):
         if other.id == record.id or other.requested_at is None or other.requested_at >= record.requested_at:
             continue
         last_day = max(other.shift.date, other.repay.date)
@@ -183,7 +231,7 @@ def swap_no_back_to_back(record: Record, ctx: Context) -> Iterator[Problem]:
                               f"request this swap after {last_day.isoformat()}")
     days = {record.shift.date, record.repay.date}
     around = {d + timedelta(days=k) for d in days for k in (-1, 0, 1)}
-    swaps = shifts.approved_swaps(ctx, extra=[record])
+    swaps = shifts.approved(ctx, extra=[record])
     for party in record.parties():
         for a, b in shifts.back_to_back(shifts.person_slots(ctx, party, around, swaps)):
             if a.day in days or b.day in days:
@@ -455,9 +503,7 @@ def _local_day(ctx: Context) -> date:
 @tree_rule("HOV-REV-01", title="the shift lead reviews each day's handover records",
            severity=Severity.warning, enforcement="audit check")
 def daily_review(ctx: Context) -> Iterator[Problem]:
-    by_day: dict[date, list[Handover]] = defaultdict(list)
-    for record in ctx.of(Handover):
-        by_day[record.date].append(record)
+    by_day = handovers_by_day(ctx)
     for _day, records in sorted(by_day.items()):
         for record in records:
             for i, event in enumerate(record.events):
@@ -470,11 +516,20 @@ def daily_review(ctx: Context) -> Iterator[Problem]:
                       target=min(by_day[day], key=lambda r: r.id))
 
 
+def handovers_by_day(ctx: Context) -> dict[date, list[Handover]]:
+    """Day → its handover records, in tree order."""
+    def build() -> dict[date, list[Handover]]:
+        by_day: dict[date, list[Handover]] = defaultdict(list)
+        for record in ctx.of(Handover):
+            by_day[record.date].append(record)
+        return dict(by_day)
+
+    return ctx.memo("keys.handovers_by_day", build)
+
+
 def unreviewed_days(ctx: Context) -> dict[date, list[str]]:
     """HOV-REV-01: each past day with handover records the shift lead has not reviewed, and their ids."""
-    by_day: dict[date, list[Handover]] = defaultdict(list)
-    for record in ctx.of(Handover):
-        by_day[record.date].append(record)
+    by_day = handovers_by_day(ctx)
     today = _local_day(ctx)
     out = {}
     for day, records in sorted(by_day.items()):
@@ -508,10 +563,11 @@ SECURITY_SLOT = {HandoverType.security_to_cs: 0, HandoverType.cs_to_security: 1}
 
 
 def _security_due(ctx: Context, rule_type: HandoverType) -> Iterator[Problem]:
+    target: Handover | None = None
     for day, due in missed_security_handovers(ctx, rule_type):
+        target = target or min(ctx.of(Handover), key=lambda r: r.id)
         yield Problem(f"{day.isoformat()}: no {rule_type.label} handover record (due {due:%H:%M})", ("date",),
-                      f"csops handover open {day.isoformat()} … --type {rule_type.value}",
-                      target=min(ctx.of(Handover), key=lambda r: r.id))
+                      f"csops handover open {day.isoformat()} … --type {rule_type.value}", target=target)
 
 
 @tree_rule("HOV-SEC-01", title="CS takes over from the security control room at 08:00 on working days",

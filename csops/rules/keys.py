@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import heapq
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from datetime import datetime, time, timedelta
+from typing import Generic, TypeVar
 
 from csops.context import Context
 from csops.findings import Severity
@@ -30,6 +33,8 @@ from csops.models.key import (
     UnsealPath,
 )
 from csops.rules import Problem, record_rule, tree_rule
+
+T = TypeVar("T")
 
 UNIT_KEYS = (KeyCategory.vacant_unit, KeyCategory.unit_room)
 MACHINE_KEYS = (KeyCategory.machine_room, KeyCategory.machine_room_spare)
@@ -86,6 +91,48 @@ def manager_roles(key: Key) -> tuple[Role, ...]:
 
 def _copies(key: Key) -> list[KeyCopy]:
     return list(key.fold()["copies"])
+
+
+class Spans(Generic[T]):
+    """Items held over ``[start, end)`` (``end=None``: still held), looked up by instant.
+
+    ``at(t)`` returns the items with ``start <= t < end`` in time proportional to the items of the
+    day of ``t`` plus the answer, instead of a scan of every item: spans of up to ``LONG_DAYS`` days
+    are filed under each day they touch, longer and open ones in lists sorted by start.
+    """
+
+    LONG_DAYS = 62
+
+    def __init__(self, spans: Iterable[tuple[datetime, datetime | None, T]]) -> None:
+        self._days: dict[int, list[tuple[datetime, datetime | None, T]]] = {}
+        long: list[tuple[datetime, datetime | None, T]] = []
+        opened: list[tuple[datetime, datetime | None, T]] = []
+        for span in spans:
+            start, end, _ = span
+            if end is None:
+                opened.append(span)
+            elif end > start:
+                first, last = _day(start), _day(end)
+                if last - first > self.LONG_DAYS:
+                    long.append(span)
+                else:
+                    for d in range(first, last + 1):
+                        self._days.setdefault(d, []).append(span)
+        opened.sort(key=lambda x: x[0])
+        long.sort(key=lambda x: x[0])
+        self._open, self._open_starts = opened, [x[0] for x in opened]
+        self._long, self._long_starts = long, [x[0] for x in long]
+
+    def at(self, t: datetime) -> list[T]:
+        found = [item for start, end, item in self._days.get(_day(t), ()) if start <= t < end]  # type: ignore[operator]
+        found += [item for _, _, item in self._open[:bisect_right(self._open_starts, t)]]
+        found += [item for start, end, item in self._long[:bisect_right(self._long_starts, t)]
+                  if end > t]  # type: ignore[operator]
+        return found
+
+
+def _day(t: datetime) -> int:
+    return int(t.timestamp() // 86400)
 
 
 def _held(key: Key, category: KeyCategory) -> list[KeyCopy] | None:
@@ -570,14 +617,26 @@ def one_holder_per_copy(ctx: Context) -> Iterator[Problem]:
             by_copy.setdefault((loan.key, loan.copy_no), []).append(loan)
     for (key_id, copy_no), loans in sorted(by_copy.items()):
         loans.sort(key=lambda x: (x.lent_at, x.id))
+        # A sweep in lending order: ``out`` holds the earlier loans not known to be back (by position),
+        # ``ends`` when each comes back; the first earlier loan still out is the one reported.
+        out: list[int] = []
+        ends: list[tuple[datetime, int]] = []
+        back: set[int] = set()
         for i, later in enumerate(loans):
-            for earlier in loans[:i]:
-                if earlier.out_at(later.lent_at):
-                    yield Problem(
-                        f"{key_id} 第{copy_no}套在 {earlier.id} ({ctx.name(earlier.borrower)}) 未归还时又借给了 "
-                        f"{ctx.name(later.borrower)} ({later.id})", ("copy_no",),
-                        f"同一套钥匙同一时间只能有一位借用人: 先归还 {earlier.id}, 或借用另一套", target=later)
-                    break
+            while ends and ends[0][0] <= later.lent_at:
+                back.add(heapq.heappop(ends)[1])
+            while out and out[0] in back:
+                heapq.heappop(out)
+            if out:
+                earlier = loans[out[0]]
+                yield Problem(
+                    f"{key_id} 第{copy_no}套在 {earlier.id} ({ctx.name(earlier.borrower)}) 未归还时又借给了 "
+                    f"{ctx.name(later.borrower)} ({later.id})", ("copy_no",),
+                    f"同一套钥匙同一时间只能有一位借用人: 先归还 {earlier.id}, 或借用另一套", target=later)
+            heapq.heappush(out, i)
+            closed = later.closed_at()
+            if closed is not None:
+                heapq.heappush(ends, (closed, i))
 
 
 @record_rule("KEY-LOAN-03", "key_loan", title="keys leave the site only with permission", enforcement="approval required")
@@ -638,15 +697,25 @@ def viewing_return_checks(loan: KeyLoan, ctx: Context) -> Iterator[Problem]:
 # -- daily check (KEY-CHK-01) -------------------------------------------------------------------
 
 
+def loan_spans(ctx: Context) -> Spans[tuple[int, KeyLoan]]:
+    """Every lent loan, (its place in the tree, the loan), by the time it is out (``KeyLoan.out_at``)."""
+    return ctx.memo("keys.loan_spans", lambda: Spans(
+        (loan.lent_at, loan.closed_at(), (pos, loan)) for pos, loan in enumerate(ctx.of(KeyLoan)) if loan.events))
+
+
 def loans_out_at(ctx: Context, at: datetime) -> list[KeyLoan]:
-    return sorted((x for x in ctx.of(KeyLoan) if x.events and x.out_at(at)), key=lambda x: (x.lent_at, x.id))
+    return sorted((x for _, x in loan_spans(ctx).at(at)), key=lambda x: (x.lent_at, x.id))
+
+
+def custodians(ctx: Context) -> set[str]:
+    """Everyone designated as the custodian of a key copy."""
+    return ctx.memo("keys.custodians", lambda: {c.custodian for k in ctx.of(Key) for c in _copies(k) if c.custodian})
 
 
 @record_rule("KEY-CHK-01", "key_check", title="the daily check notes the cause for every key not returned",
              enforcement="audit check")
 def check_notes(check: KeyCheck, ctx: Context) -> Iterator[Problem]:
-    custodians = {c.custodian for k in ctx.of(Key) for c in _copies(k) if c.custodian}
-    if not has_role(ctx, check.checked_by, Role.cs_assistant) and check.checked_by not in custodians:
+    if not has_role(ctx, check.checked_by, Role.cs_assistant) and check.checked_by not in custodians(ctx):
         yield Problem(f"钥匙登记表每日检查由客服助理或钥匙保管人负责, {ctx.name(check.checked_by)} 不是", ("checked_by",),
                       "由客服助理办理: csops --as 客服助理工号 key check")
     noted = {n.loan for n in check.outstanding}
@@ -691,7 +760,9 @@ def shift_pickup(record: KeyShift, ctx: Context) -> Iterator[Problem]:
     doubled = sorted({k for k in pickup.keys if pickup.keys.count(k) > 1})
     if doubled:
         yield Problem(f"钥匙交接单上 {', '.join(doubled)} 登记了不止一次", ("events", i, "keys"), "每把钥匙写一次")
-    for other in ctx.of(KeyShift):
+    held_then = sheet_spans(ctx)
+    candidates = {pos: other for key_id in set(pickup.keys) for pos, other in held_then.get(key_id, _NO_SPANS).at(pickup.at)}
+    for _, other in sorted(candidates.items()):
         theirs, back = other.pickup(), other.return_event()
         if other.id == record.id or theirs is None or (theirs.at, other.id) > (pickup.at, record.id):
             continue
@@ -699,6 +770,23 @@ def shift_pickup(record: KeyShift, ctx: Context) -> Iterator[Problem]:
         if held and (back is None or back.at > pickup.at):
             yield Problem(f"{', '.join(held)} 已由 {ctx.name(theirs.by)} 在 {other.id} 领取, 尚未交回中控室",
                           ("events", i, "keys"), f"先交回: csops key dropoff {other.id} --key ... --count-checked")
+
+
+_NO_SPANS: Spans[tuple[int, KeyShift]] = Spans(())
+
+
+def sheet_spans(ctx: Context) -> dict[str, Spans[tuple[int, KeyShift]]]:
+    """Area key → the sheets (place in the tree, sheet) that picked it up, by the time it was out."""
+    def build() -> dict[str, Spans[tuple[int, KeyShift]]]:
+        spans: dict[str, list[tuple[datetime, datetime | None, tuple[int, KeyShift]]]] = {}
+        for pos, sheet in enumerate(ctx.of(KeyShift)):
+            pickup, back = sheet.pickup(), sheet.return_event()
+            if pickup is not None:
+                for key_id in set(pickup.keys):
+                    spans.setdefault(key_id, []).append((pickup.at, back.at if back else None, (pos, sheet)))
+        return {key_id: Spans(rows) for key_id, rows in spans.items()}
+
+    return ctx.memo("keys.sheet_spans", build)
 
 
 @record_rule("KEY-SHIFT-02", "key_shift", title="the middle shift returns the area keys and the count is checked")
