@@ -457,7 +457,7 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
             return None
         files = fresh | more
         ctx: Context | None = None
-        for kind, rel, blob, _ in entries:
+        for kind, rel, _, _ in entries:
             if kind not in needed:
                 continue
             record = models.get(rel)

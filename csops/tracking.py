@@ -98,6 +98,8 @@ class TrackedNow(datetime):
 
     @classmethod
     def wrap(cls, value: datetime, tracker: Tracker, offset: float = 0.0) -> TrackedNow:
+        if isinstance(value, TrackedNow):  # nested tracking: wrap the real instant, unobserved
+            value = value._plain()
         made = cls(value.year, value.month, value.day, value.hour, value.minute, value.second,
                    value.microsecond, value.tzinfo, fold=value.fold)
         object.__setattr__(made, "_tracker", tracker)

@@ -92,7 +92,7 @@ def plain_consecutive(record: Swap, ctx: Context) -> Iterator[str]:
         if other.id == record.id or other.requested_at is None or other.requested_at >= record.requested_at:
             continue
         last_day = max(other.shift.date, other.repay.date)
-        for party in set(record.parties()) & set(other.parties()):
+        for party in dict.fromkeys(p for p in record.parties() if p in other.parties()):
             if last_day >= asked_on:
                 yield f"{_name(ctx, party)}'s previous swap {other.id} is not repaid until {last_day.isoformat()}"
 

@@ -172,3 +172,16 @@ def test_any_other_use_of_now_is_opaque() -> None:
         tracker = Tracker()
         use(TrackedNow.wrap(DEMO_NOW, tracker))
         assert tracker.opaque
+
+
+def test_an_index_built_inside_a_rule_passes_its_reads_on_without_touching_now() -> None:
+    from csops.context import Context
+    from csops.models.policy import Policy
+
+    ctx = Context(policy=Policy(), now=DEMO_NOW)
+    with ctx.tracking(Tracker()) as outer:
+        ctx.memo("test.due", lambda: ctx.now > DEMO_NOW - timedelta(hours=1))
+    assert not outer.opaque and outer.lo is not None  # the index's comparison, replayed to the rule
+    with ctx.tracking(Tracker()) as again:
+        ctx.memo("test.due", lambda: None)  # built already: its reads are replayed
+    assert again.lo == outer.lo

@@ -224,7 +224,8 @@ def swap_no_back_to_back(record: Record, ctx: Context) -> Iterator[Problem]:
         if other.id == record.id or other.requested_at is None or other.requested_at >= record.requested_at:
             continue
         last_day = max(other.shift.date, other.repay.date)
-        for party in set(record.parties()) & set(other.parties()):
+        # In the record's own order (requester, counterpart): the same findings in the same order on every run.
+        for party in dict.fromkeys(p for p in record.parties() if p in other.parties()):
             if last_day >= asked_on:
                 yield Problem(f"{_name(ctx, party)}'s previous swap {other.id} is not repaid until "
                               f"{last_day.isoformat()}: consecutive swaps are not allowed", ("events", 0),
