@@ -23,6 +23,7 @@ from csops.incremental import (
     Snapshot,
     code_fingerprint,
     finding,
+    group_fingerprint,
     kind_fingerprints,
     stored,
 )
@@ -30,7 +31,7 @@ from csops.labels import identifiers_for
 from csops.models import kind_for_id, kinds
 from csops.models.common import Record
 from csops.models.policy import Policy
-from csops.rules import Problem, Rule, check_record, load_rules, run_tree_rule
+from csops.rules import Problem, Rule, check_record, groups_of, load_rules, run_grouped, run_tree_rule
 from csops.store import RECORDS, LoadedFile, listing, read_file, read_tree
 from csops.tracking import ALL_KINDS, Tracker
 from csops.yamlio import locate
@@ -239,6 +240,16 @@ def _tree_key(index: int, rule: Rule) -> str:
     return f"{index}:{rule.id}:{rule.fn.__qualname__}"
 
 
+def _group_reads(rule: Rule, members: list[tuple[str, str]], fps: dict[str, str]) -> dict[str, str]:
+    """What one group's evaluation may depend on: its members, and the roster (for names)."""
+    return group_fingerprint(members[:1] if rule.first_only else members) | {"staff": fps.get("staff", "")}
+
+
+def _group_evaluation(reads: dict[str, str], tracker: Tracker, made: list[Finding]) -> Evaluation:
+    kept = {"group": reads["group"]} | ({"staff": reads["staff"]} if "staff" in tracker.kinds else {})
+    return Evaluation(kept, tracker, [stored(f) for f in made])
+
+
 def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
                only: set[str] | None = None, cache: ResultCache | None = None,
                mode: str = "worktree") -> tuple[Result, Context]:
@@ -287,6 +298,21 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
         if rule.scope != "tree":
             continue
         tkey = _tree_key(index, rule)
+        if rule.group is not None:
+            groups = groups_of(rule, ctx.entries)
+            snapshot.groups[tkey] = {f.rel: g for g, members in groups.items() for _, f in members}
+            for gkey, members in groups.items():
+                ekey, reads = f"{tkey}|{gkey}", _group_reads(rule, [(f.rel, f.blob) for _, f in members], fps)
+                old = old_trees.get(ekey)
+                if old is not None and old.holds(reads, now):
+                    replay(old)
+                    trees[ekey] = old
+                    continue
+                with ctx.tracking(Tracker()) as tracker:
+                    problems = run_grouped(rule, ctx, members)
+                made = findings_for(problems, ctx, policy_file)
+                trees[ekey] = _group_evaluation(reads, tracker, made)
+            continue
         old = old_trees.get(tkey)
         if old is not None and old.holds(fps, now):
             replay(old)
@@ -435,8 +461,29 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
                 return None  # never evaluated, and what it reads is unknown
     rules = [(i, r) for i, r in enumerate(load_rules()) if r.scope == "tree"]
     stale_trees: list[tuple[str, Rule]] = []
+    # Grouped tree rules: only the groups whose members changed (or whose "now" interval ran out).
+    groups: dict[str, dict[str, str]] = {}
+    group_order: dict[str, list[str]] = {}
+    stale_groups: list[tuple[str, Rule, list[tuple[str, str, str]]]] = []
     for index, rule in rules:
         tkey = _tree_key(index, rule)
+        if rule.group is not None:
+            if tkey not in snap.groups:
+                return None
+            old_groups, membership = snap.groups[tkey], {}
+            members: dict[str, list[tuple[str, str, str]]] = {}
+            for kind, rel, blob, _ in entries:
+                gkey = rule.group(models[rel]) if rel in models else old_groups.get(rel)
+                if gkey is not None:
+                    membership[rel] = gkey
+                    members.setdefault(gkey, []).append((rel, blob, kind))
+            groups[tkey], group_order[tkey] = membership, list(members)
+            for gkey, group in members.items():
+                ekey = f"{tkey}|{gkey}"
+                evaluation = cache.trees.get(ekey)
+                if evaluation is None or not evaluation.holds(_group_reads(rule, [(r, b) for r, b, _ in group], fps), now):
+                    stale_groups.append((ekey, rule, group))
+            continue
         evaluation = cache.trees.get(tkey)
         if evaluation is None:
             return None
@@ -449,51 +496,27 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
         return None
     early = {rel: f for rel, f in snap.early.items() if rel not in changed and rel not in gone and rel not in fresh}
     early |= {rel: [stored(x) for x in f.findings] for rel, f in fresh.items() if f.findings}
-    if stale_records or stale_trees:
-        needed.add("policy")
-        wanted = {rel: blob for kind, rel, blob, _ in entries if kind in needed and rel not in fresh}
-        more = _read_many(root, mode, wanted) if wanted else {}
-        if more is None:
+    # A changed record may read kinds its old version did not: then load those too and run again.
+    for _ in range(4):
+        if ALL_KINDS in needed:
             return None
-        files = fresh | more
-        ctx: Context | None = None
-        for kind, rel, _, _ in entries:
-            if kind not in needed:
-                continue
-            record = models.get(rel)
-            if record is None:
-                try:  # valid before and its references still resolve: no need to check them again
-                    record = registry[kind].model_validate(files[rel].data, context={})
-                except ValidationError:
-                    return None
-            if ctx is None:
-                if not isinstance(record, Policy):
-                    return None
-                ctx = Context(policy=record, now=now, root=root)
-            ctx.add(record, files[rel])
-        if ctx is None:
+        wider = _rerun_stale(cache, root, mode, now, entries, fresh, models, registry, needed, fps,
+                             stale_records, stale_trees, stale_groups, policy_rel)
+        if wider is None:
             return None
-        by_key = {(f.rel, f.blob, r.KIND): (r, f) for r, f in ctx.entries}
-        for key in stale_records:
-            record, loaded = by_key[key]
-            with ctx.tracking(Tracker()) as tracker:
-                problems = check_record(record, ctx)
-            made = findings_for(problems, ctx, loaded, tracker)
-            if not tracker.kinds <= needed:
-                return None
-            cache.records[key] = Evaluation({k: fps.get(k, "") for k in tracker.kinds}, tracker,
-                                            [stored(f) for f in made])
-        for tkey, rule in stale_trees:
-            with ctx.tracking(Tracker()) as tracker:
-                problems = run_tree_rule(rule, ctx)
-            made = findings_for(problems, ctx, files[policy_rel], tracker)
-            if not tracker.kinds <= needed:
-                return None
-            cache.trees[tkey] = Evaluation({k: fps.get(k, "") for k in tracker.kinds}, tracker,
-                                           [stored(f) for f in made])
+        if not wider:
+            break
+        needed |= wider
+    else:
+        return None
     found: dict[str, list[Finding]] = {rel: [finding(s) for s in e] for rel, e in early.items()}
     evaluations = [cache.records[(rel, blob, kind)] for kind, rel, blob, _ in entries]
-    evaluations += [cache.trees[_tree_key(i, r)] for i, r in rules]
+    for index, rule in rules:
+        tkey = _tree_key(index, rule)
+        if rule.group is None:
+            evaluations.append(cache.trees[tkey])
+        else:
+            evaluations += [cache.trees[f"{tkey}|{gkey}"] for gkey in group_order[tkey]]
     for evaluation in evaluations:
         for s in evaluation.findings:
             found.setdefault(s[0], []).append(finding(s))
@@ -501,14 +524,89 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     result = Result(files_checked=len(ordered))
     for rel in ordered:
         result.extend(found.get(rel, ()))
-    cache.evaluated = len(stale_records) + len(stale_trees)
+    cache.evaluated = len(stale_records) + len(stale_trees) + len(stale_groups)
     cache.reused = len(entries) - len(stale_records)
-    if stale_records or stale_trees or changed or gone:
-        cache.snapshots[mode] = Snapshot(ordered, early, entries, fps, len(ordered), readable)
+    if stale_records or stale_trees or stale_groups or changed or gone:
+        cache.snapshots[mode] = Snapshot(ordered, early, entries, fps, len(ordered), readable, groups)
+        live_trees = {_tree_key(i, r) for i, r in rules if r.group is None}
+        live_trees |= {f"{t}|{g}" for t, order_ in group_order.items() for g in order_}
+        cache.trees = {k: v for k, v in cache.trees.items() if k in live_trees}
         live = {(rel, blob) for rel, blob in ordered.items()}
         cache.records = {k: v for k, v in cache.records.items() if (k[0], k[1]) in live}
         cache.save()
     return result
+
+
+def _rerun_stale(cache: ResultCache, root: Path, mode: str, now: datetime,
+                 entries: list[tuple[str, str, str, str]], fresh: dict[str, LoadedFile],
+                 models: dict[str, Record], registry: dict[str, type[Record]], needed: set[str],
+                 fps: dict[str, str], stale_records: list[tuple[str, str, str]],
+                 stale_trees: list[tuple[str, Rule]],
+                 stale_groups: list[tuple[str, Rule, list[tuple[str, str, str]]]],
+                 policy_rel: str) -> set[str] | None:
+    """Re-run the stale evaluations over the records of ``needed`` kinds (and the stale groups'
+    members). Returns the kinds read beyond ``needed`` (then nothing is stored: run again with
+    them), an empty set when done, None when it cannot be done from the snapshot."""
+    if not (stale_records or stale_trees or stale_groups):
+        return set()
+    needed = needed | {"policy"} | ({"staff"} if stale_groups else set())
+    by_rel = {rel: (kind, blob) for kind, rel, blob, _ in entries}
+    wanted = {rel for kind, rel, _, _ in entries if kind in needed}
+    wanted |= {rel for _, rule, group in stale_groups for rel, _, _ in (group[:1] if rule.first_only else group)}
+    more = _read_many(root, mode, {rel: by_rel[rel][1] for rel in wanted if rel not in fresh})
+    if more is None:
+        return None
+    files = fresh | more
+    records: dict[str, Record] = {}
+    for rel in wanted:
+        record = models.get(rel)
+        if record is None:
+            try:  # valid before and its references still resolve: no need to check them again
+                record = registry[by_rel[rel][0]].model_validate(files[rel].data, context={})
+            except ValidationError:
+                return None
+        records[rel] = record
+    policy = records.get(policy_rel)
+    if not isinstance(policy, Policy):
+        return None
+    ctx = Context(policy=policy, now=now, root=root)
+    for kind, rel, _, _ in entries:
+        if kind in needed:
+            ctx.add(records[rel], files[rel])
+    by_key = {(f.rel, f.blob, r.KIND): (r, f) for r, f in ctx.entries}
+    for key in stale_records:
+        record, loaded = by_key[key]
+        with ctx.tracking(Tracker()) as tracker:
+            problems = check_record(record, ctx)
+        made = findings_for(problems, ctx, loaded, tracker)
+        if not tracker.kinds <= needed:
+            return tracker.kinds - needed
+        cache.records[key] = Evaluation({k: fps.get(k, "") for k in tracker.kinds}, tracker,
+                                        [stored(f) for f in made])
+    for tkey, rule in stale_trees:
+        with ctx.tracking(Tracker()) as tracker:
+            problems = run_tree_rule(rule, ctx)
+        made = findings_for(problems, ctx, files[policy_rel], tracker)
+        if not tracker.kinds <= needed:
+            return tracker.kinds - needed
+        cache.trees[tkey] = Evaluation({k: fps.get(k, "") for k in tracker.kinds}, tracker,
+                                       [stored(f) for f in made])
+    for ekey, rule, group in stale_groups:
+        pairs = [(records[rel], files[rel]) for rel, _, _ in (group[:1] if rule.first_only else group)]
+        with ctx.tracking(Tracker()) as tracker:
+            problems = run_grouped(rule, ctx, pairs)
+        made = findings_for(problems, _files_only(ctx, pairs), files[policy_rel])
+        cache.trees[ekey] = _group_evaluation(_group_reads(rule, [(r, b) for r, b, _ in group], fps),
+                                              tracker, made)
+    return set()
+
+
+def _files_only(ctx: Context, pairs: list[tuple[Record, LoadedFile]]) -> Context:
+    """A context that knows the files of ``pairs`` (to place a grouped rule's findings)."""
+    sub = Context(policy=ctx.policy, now=ctx.now, root=ctx.root)
+    for record, loaded in pairs:
+        sub._files[id(record)] = loaded
+    return sub
 
 
 def _policy_tz(root: Path, mode: str, rel: str, blob: str) -> str | None:

@@ -35,7 +35,7 @@ from csops.findings import Finding, Severity
 from csops.tracking import ALL_KINDS, Tracker
 
 NAME = "results.marshal"
-FORMAT = 2
+FORMAT = 3
 
 #: A finding in marshal form: (path, line, col, severity, rule, message, hint).
 Stored = tuple[str, int, int, str, str, str, str | None]
@@ -79,6 +79,12 @@ def kind_fingerprints(pairs: Iterable[tuple[str, str, str]]) -> dict[str, str]:
     return out
 
 
+def group_fingerprint(members: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """What a grouped tree rule's evaluation of one group read: its members, by (path, blob)."""
+    text = "\n".join(f"{rel}\0{blob}" for rel, blob in members)
+    return {"group": hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}
+
+
 @dataclass
 class Evaluation:
     """One cached evaluation: what it read (kind → fingerprint), its "now" interval, its findings."""
@@ -114,6 +120,8 @@ class Snapshot:
     #: rel → (kind, id) of every file that parsed to a record of a known kind in its own folder
     #: (valid or not): the ids references are checked against.
     readable: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: grouped tree rule → rel → the group its record is in.
+    groups: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class ResultCache:
@@ -143,11 +151,11 @@ class ResultCache:
             self.records = {tuple(k): Evaluation.from_state(v) for k, v in data.get("records", {}).items()}
             self.trees = {k: Evaluation.from_state(v) for k, v in data.get("trees", {}).items()}
             for mode, snap in data.get("snapshots", {}).items():
-                listing, early, entries, fps, count, readable = snap
+                listing, early, entries, fps, count, readable, groups = snap
                 self.snapshots[mode] = Snapshot(
                     dict(listing), {k: [tuple(f) for f in v] for k, v in early.items()},
                     [tuple(e) for e in entries], dict(fps), count,
-                    {k: tuple(v) for k, v in readable.items()})
+                    {k: tuple(v) for k, v in readable.items()}, groups)
         except (ValueError, TypeError, KeyError):
             self.records, self.trees, self.snapshots = {}, {}, {}
 
@@ -157,7 +165,7 @@ class ResultCache:
         data = {
             "records": {k: v.state() for k, v in self.records.items()},
             "trees": {k: v.state() for k, v in self.trees.items()},
-            "snapshots": {mode: (s.listing, s.early, s.entries, s.fingerprints, s.files_checked, s.readable)
+            "snapshots": {mode: (s.listing, s.early, s.entries, s.fingerprints, s.files_checked, s.readable, s.groups)
                           for mode, s in self.snapshots.items()},
         }
         try:

@@ -56,6 +56,13 @@ class Rule:
     severity: Severity
     enforcement: str
     fn: Callable[..., Iterable[Problem]]
+    #: For a tree rule whose findings fall apart into independent groups (one per record id, per
+    #: customer, per day ...): the group a record belongs to, or None when the rule ignores it. The
+    #: rule then runs once per group, on a context holding only that group's records, so a change
+    #: re-checks only the groups it touches.
+    group: Callable[[Any], str | None] | None = None
+    #: With ``group``: the rule asks only whether the group has a member (its first one is enough).
+    first_only: bool = False
 
 
 REGISTRY: list[Rule] = []
@@ -74,9 +81,12 @@ def record_rule(
 
 def tree_rule(
     rule_id: str, *, title: str, severity: Severity = Severity.error, enforcement: str = "audit check",
+    group: Callable[[Any], str | None] | None = None, first_only: bool = False,
 ) -> Callable[[TreeFn], TreeFn]:
+    """Register a rule over the whole tree; see :class:`Rule` for ``group`` and ``first_only``."""
+
     def deco(fn: TreeFn) -> TreeFn:
-        REGISTRY.append(Rule(rule_id, title, (), "tree", severity, enforcement, fn))
+        REGISTRY.append(Rule(rule_id, title, (), "tree", severity, enforcement, fn, group, first_only))
         return fn
 
     return deco
@@ -127,11 +137,40 @@ def run_tree_rule(rule: Rule, ctx: Context) -> list[Problem]:
         return [_crash(rule, exc)]
 
 
+def groups_of(rule: Rule, entries: Iterable[tuple[Any, Any]]) -> dict[str, list[tuple[Any, Any]]]:
+    """The rule's groups in order of first appearance: group → its (record, file) pairs in order."""
+    assert rule.group is not None
+    groups: dict[str, list[tuple[Any, Any]]] = {}
+    for record, loaded in entries:
+        key = rule.group(record)
+        if key is not None:
+            groups.setdefault(key, []).append((record, loaded))
+    return groups
+
+
+def run_grouped(rule: Rule, ctx: Context, members: list[tuple[Any, Any]]) -> list[Problem]:
+    """A grouped tree rule over one group: a context of the group's records, the policy and calendar."""
+    from csops.context import Context
+
+    sub = Context(policy=ctx.policy, now=ctx.now, root=ctx.root)
+    sub.__dict__["calendar"] = ctx.calendar  # built once: holidays and 调休 do not differ by group
+    sub._staff = ctx._staff  # names in messages; reading them makes the group depend on the roster
+    for record, loaded in members[:1] if rule.first_only else members:
+        sub.add(record, loaded)
+    sub._tracker = ctx._tracker
+    return run_tree_rule(rule, sub)
+
+
 def check_tree(ctx: Context) -> list[Problem]:
     problems: list[Problem] = []
     for rule in load_rules():
-        if rule.scope == "tree":
+        if rule.scope != "tree":
+            continue
+        if rule.group is None:
             problems.extend(run_tree_rule(rule, ctx))
+        else:
+            for members in groups_of(rule, ctx.entries).values():
+                problems.extend(run_grouped(rule, ctx, members))
     return problems
 
 

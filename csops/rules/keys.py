@@ -609,7 +609,8 @@ def loan_no_take_home(loan: KeyLoan, ctx: Context) -> Iterator[Problem]:
                       "追回钥匙: csops key return; 并在每日检查中写明原因", severity=Severity.warning)
 
 
-@tree_rule("KEY-LOAN-02", title="one holder per copy at a time", enforcement="validation error")
+@tree_rule("KEY-LOAN-02", title="one holder per copy at a time", enforcement="validation error",
+           group=lambda r: f"{r.key}#{r.copy_no}" if isinstance(r, KeyLoan) and r.events else None)
 def one_holder_per_copy(ctx: Context) -> Iterator[Problem]:
     by_copy: dict[tuple[str, str], list[KeyLoan]] = {}
     for loan in ctx.of(KeyLoan):
