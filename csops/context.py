@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from csops.calendar import BusinessCalendar
 from csops.labels import OFFICE_NAMES
@@ -24,6 +24,16 @@ from csops.tracking import ALL_KINDS, TrackedNow, Tracker
 
 R = TypeVar("R", bound=Record)
 T = TypeVar("T")
+
+
+class Source(Protocol):
+    """Records not loaded yet: a whole kind, or one record by id."""
+
+    def kinds(self) -> list[str]: ...
+
+    def load_kind(self, kind: str, ctx: Context) -> list[tuple[Record, LoadedFile]]: ...
+
+    def load_one(self, kind: str, record_id: str, ctx: Context) -> tuple[Record, LoadedFile] | None: ...
 
 
 @dataclass
@@ -48,6 +58,36 @@ class Context:
     _memo: dict[str, tuple[Any, Tracker]] = field(default_factory=dict, repr=False)
     #: While a rule runs for the result cache: what it reads (csops.tracking).
     _tracker: Tracker | None = field(default=None, repr=False)
+    #: Where records not loaded yet come from (a command's context loads what it reads, see
+    #: ``csops.lazy``); None when every record was loaded up front (``csops validate``).
+    _source: Source | None = field(default=None, repr=False)
+    _loaded_kinds: set[str] = field(default_factory=set, repr=False)
+    _loaded_rels: set[str] = field(default_factory=set, repr=False)
+
+    # -- loading on demand ------------------------------------------------------------------
+
+    def _ensure(self, kind: str) -> None:
+        if self._source is None or kind in self._loaded_kinds:
+            return
+        self._loaded_kinds.add(kind)
+        for record, loaded in self._source.load_kind(kind, self):
+            self._take(record, loaded)
+
+    def _ensure_all(self) -> None:
+        if self._source is not None:
+            for kind in self._source.kinds():
+                self._ensure(kind)
+
+    def _take(self, record: Record, loaded: LoadedFile) -> None:
+        """Add a record loaded on demand (indexes stay: they were built from loaded kinds only)."""
+        if loaded.rel in self._loaded_rels:
+            return
+        self._loaded_rels.add(loaded.rel)
+        self._records.setdefault(record.KIND, {}).setdefault(record.id, record)
+        self._entries.append((record, loaded))
+        self._files[id(record)] = loaded
+        if isinstance(record, Staff):
+            self._staff.setdefault(record.id, record)
 
     # -- what a rule reads, tracked ---------------------------------------------------------
 
@@ -55,18 +95,21 @@ class Context:
     def staff(self) -> dict[str, Staff]:
         if self._tracker is not None:
             self._tracker.read("staff")
+        self._ensure("staff")
         return self._staff
 
     @property
     def records(self) -> dict[str, dict[str, Record]]:
         if self._tracker is not None:
             self._tracker.read(ALL_KINDS)
+        self._ensure_all()
         return self._records
 
     @property
     def entries(self) -> list[tuple[Record, LoadedFile]]:
         if self._tracker is not None:
             self._tracker.read(ALL_KINDS)
+        self._ensure_all()
         return self._entries
 
     @contextmanager
@@ -136,7 +179,14 @@ class Context:
     def get(self, kind: str, record_id: str) -> Record | None:
         if self._tracker is not None:
             self._tracker.read(kind)
-        return self._records.get(kind, {}).get(record_id)
+        found = self._records.get(kind, {}).get(record_id)
+        if found is None and self._source is not None and kind not in self._loaded_kinds:
+            # The file's path follows from the id: read just that one.
+            one = self._source.load_one(kind, record_id, self)
+            if one is not None:
+                self._take(*one)
+            found = self._records.get(kind, {}).get(record_id)
+        return found
 
     def unusable_file(self, record_id: str, kind: str | None = None) -> str | None:
         """The path of the broken file behind ``record_id`` (of ``kind``, or of any kind), if there is one."""
@@ -150,6 +200,7 @@ class Context:
     def of(self, model: type[R]) -> Iterator[R]:
         if self._tracker is not None:
             self._tracker.read(model.KIND)
+        self._ensure(model.KIND)
         for record in self._records.get(model.KIND, {}).values():
             if isinstance(record, model):
                 yield record

@@ -147,14 +147,13 @@ class ParseCache:
     unreadable or foreign cache file is treated as empty. Only entries used by the last run are kept.
     """
 
-    NAME = "parsed.marshal"
-
-    def __init__(self, root: Path | None) -> None:
+    def __init__(self, root: Path | None, shard: str = "records") -> None:
+        """One cache file per record folder (``shard``), so a command that reads one kind loads only its part."""
         import ruamel.yaml
 
         from csops import __version__
 
-        self.path = root / CACHE_DIR / self.NAME if root is not None else None
+        self.path = root / CACHE_DIR / f"parsed-{shard}.marshal" if root is not None else None
         self.tag = f"csops {__version__} ruamel {ruamel.yaml.__version__} v1"
         self.entries: dict[bytes, Any] = {}
         self.used: dict[bytes, Any] = {}
@@ -290,11 +289,11 @@ def read_tree(root: Path, *, from_index: bool = False, use_cache: bool = True,
     import os
 
     files = list_index(root) if from_index else list_worktree(root)
-    cache = ParseCache(root) if use_cache else None
+    cache = ShardedCache(root) if use_cache else None
     workers = workers if workers is not None else (os.cpu_count() or 1)
     misses: list[tuple[str, bytes]] = []
     if cache is not None:
-        misses = [(rel, raw) for rel, raw in files.items() if ParseCache.digest(raw) not in cache.entries]
+        misses = [(rel, raw) for rel, raw in files.items() if not cache.has(rel, raw)]
     else:
         misses = list(files.items())
     if workers > 1 and len(misses) >= POOL_MIN:
@@ -307,16 +306,43 @@ def read_tree(root: Path, *, from_index: bool = False, use_cache: bool = True,
             for rel, raw in files.items():
                 hit = parsed.get(rel)
                 if hit is None:
-                    loaded.append(read_file(rel, raw, cache))
+                    loaded.append(read_file(rel, raw, cache.shard(rel) if cache else None))
                     continue
-                loaded.append(_from_worker(rel, raw, hit, cache))
+                loaded.append(_from_worker(rel, raw, hit, cache.shard(rel) if cache else None))
             if cache is not None:
                 cache.save()
             return loaded
-    loaded = [read_file(rel, raw, cache) for rel, raw in files.items()]
+    loaded = [read_file(rel, raw, cache.shard(rel) if cache else None) for rel, raw in files.items()]
     if cache is not None:
         cache.save()
     return loaded
+
+
+def shard_of(rel: str) -> str:
+    """The parse cache shard of a record file: its kind's folder under records/."""
+    parts = rel.split("/")
+    return parts[1] if len(parts) > 2 else "records"
+
+
+class ShardedCache:
+    """The parse caches of every folder, opened as files of that folder are read."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.shards: dict[str, ParseCache] = {}
+
+    def shard(self, rel: str) -> ParseCache:
+        name = shard_of(rel)
+        if name not in self.shards:
+            self.shards[name] = ParseCache(self.root, name)
+        return self.shards[name]
+
+    def has(self, rel: str, raw: bytes) -> bool:
+        return ParseCache.digest(raw) in self.shard(rel).entries
+
+    def save(self) -> None:
+        for cache in self.shards.values():
+            cache.save()
 
 
 def _from_worker(rel: str, raw: bytes, hit: tuple[Any, list[Any]], cache: ParseCache | None) -> LoadedFile:

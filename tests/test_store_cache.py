@@ -14,7 +14,7 @@ GOOD = "schema_version: 1\nid: CS099\nname: 测试\ndepartment: cs\nroles: [agen
 def test_cache_is_keyed_by_content(office: Office) -> None:
     office.write(REL, GOOD)
     first = {f.rel: f.data for f in read_tree(office.root)}
-    assert (office.root / CACHE_DIR / ParseCache.NAME).is_file()
+    assert (office.root / CACHE_DIR / "parsed-staff.marshal").is_file()
     office.write(REL, GOOD.replace("测试", "测试二"))
     second = {f.rel: f.data for f in read_tree(office.root)}
     assert first[REL]["name"] == "测试"
@@ -24,7 +24,7 @@ def test_cache_is_keyed_by_content(office: Office) -> None:
 def test_corrupt_cache_is_treated_as_empty(office: Office) -> None:
     office.write(REL, GOOD)
     read_tree(office.root)
-    (office.root / CACHE_DIR / ParseCache.NAME).write_bytes(b"\x00garbage")
+    (office.root / CACHE_DIR / "parsed-staff.marshal").write_bytes(b"\x00garbage")
     files = {f.rel: f for f in read_tree(office.root)}
     assert files[REL].data["id"] == "CS099"
     assert files[REL].findings == []
@@ -35,7 +35,7 @@ def test_a_warm_cache_is_read_instead_of_parsing(office: Office) -> None:
 
     office.write(REL, GOOD)
     read_tree(office.root)
-    path = office.root / CACHE_DIR / ParseCache.NAME
+    path = office.root / CACHE_DIR / "parsed-staff.marshal"
     tag, entries = marshal.loads(path.read_bytes())
     key = ParseCache.digest(GOOD.encode("utf-8"))
     entries[key] = {**entries[key], "name": "来自缓存"}  # only a cache hit can produce this value
@@ -52,5 +52,5 @@ def test_the_cache_folder_ignores_itself(office: Office) -> None:
     read_tree(office.root)
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=office.root,
                             capture_output=True, text=True, check=True).stdout
-    assert (office.root / CACHE_DIR / ParseCache.NAME).is_file()
+    assert (office.root / CACHE_DIR / "parsed-staff.marshal").is_file()
     assert CACHE_DIR not in status
