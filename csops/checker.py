@@ -32,7 +32,7 @@ from csops.models import kind_for_id, kinds
 from csops.models.common import Record
 from csops.models.policy import Policy
 from csops.rules import Problem, Rule, check_record, groups_of, load_rules, run_grouped, run_tree_rule
-from csops.store import RECORDS, LoadedFile, listing, read_file, read_tree
+from csops.store import RECORDS, LoadedFile, ShardedCache, blob_id, listing, read_file, read_tree
 from csops.tracking import ALL_KINDS, Tracker
 from csops.yamlio import locate
 
@@ -356,37 +356,46 @@ def _file_order(rels: Iterable[str], mode: str) -> list[str]:
     return sorted(rels, key=lambda r: r.split("/"))
 
 
-def _read_many(root: Path, mode: str, wanted: dict[str, str]) -> dict[str, LoadedFile] | None:
-    """rel → LoadedFile for ``wanted`` (rel → expected blob); None if one is not as expected."""
-    from csops import git
+class _Reader:
+    """Reads record files for the incremental check: the working tree or the index, the parse
+    cache's shards, and ``overlay`` (rel → bytes: files as a command is about to write them)."""
 
-    if mode == "index":
-        blobs = git.cat_blobs(root, wanted.values())
-        raws = {rel: blobs.get(blob) for rel, blob in wanted.items()}
-    else:
-        raws = {}
-        for rel in wanted:
-            try:
-                raws[rel] = (root / rel).read_bytes()
-            except OSError:
+    def __init__(self, root: Path, mode: str, overlay: dict[str, bytes] | None = None) -> None:
+        self.root, self.mode, self.overlay = root, mode, overlay or {}
+        self.cache = ShardedCache(root)
+        self.count = 0
+
+    def many(self, wanted: dict[str, str]) -> dict[str, LoadedFile] | None:
+        """rel → LoadedFile for ``wanted`` (rel → expected blob); None if one is not as expected."""
+        from csops import git
+
+        if not wanted:
+            return {}
+        from_disk = [rel for rel in wanted if rel not in self.overlay]
+        raws: dict[str, bytes | None] = {rel: self.overlay[rel] for rel in wanted if rel in self.overlay}
+        if self.mode == "index":
+            blobs = git.cat_blobs(self.root, (wanted[rel] for rel in from_disk))
+            raws |= {rel: blobs.get(wanted[rel]) for rel in from_disk}
+        else:
+            for rel in from_disk:
+                try:
+                    raws[rel] = (self.root / rel).read_bytes()
+                except OSError:
+                    return None
+        self.count += len(raws)
+        out = {}
+        for rel, raw in raws.items():
+            if raw is None:
                 return None
-    out = {}
-    _read_many.count += len(raws)  # type: ignore[attr-defined]
-    for rel, raw in raws.items():
-        if raw is None:
-            return None
-        loaded = read_file(rel, raw)
-        if loaded.blob != wanted[rel]:
-            return None  # changed under us: the full check sees it
-        out[rel] = loaded
-    return out
-
-
-_read_many.count = 0  # type: ignore[attr-defined]
+            loaded = read_file(rel, raw, self.cache.shard(rel) if rel not in self.overlay else None)
+            if loaded.blob != wanted[rel]:
+                return None  # changed under us: the full check sees it
+            out[rel] = loaded
+        return out
 
 
 def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: datetime,
-                 root: Path) -> Result | None:
+                 root: Path, reader: _Reader) -> Result | None:
     """The result from the last run's snapshot, reading only the files that changed since and the
     records of the kinds that the evaluations to re-run read.
 
@@ -402,7 +411,7 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     registry = kinds()
     changed = {rel: blob for rel, blob in listing.items() if snap.listing.get(rel) != blob}
     gone = [rel for rel in snap.listing if rel not in listing]
-    fresh = _read_many(root, mode, changed) if changed else {}
+    fresh = reader.many(changed)
     if fresh is None:
         return None
     readable = {rel: ki for rel, ki in snap.readable.items() if rel not in changed and rel not in gone}
@@ -422,7 +431,7 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     if any(u != before.get(k, set()) for k, u in universe.items()):
         # New ids can mend a dangling reference: validate the records that failed again.
         again = {rel: listing[rel] for rel in readable if rel not in valid_before and rel not in fresh}
-        more = _read_many(root, mode, again) if again else {}
+        more = reader.many(again)
         if more is None:
             return None
         for loaded in more.values():
@@ -431,7 +440,7 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     policy_entry = next((e for e in snap.entries if e[1] == policy_rel), None)
     if policy_entry is None:
         return None
-    tz = _policy_tz(root, mode, policy_rel, listing[policy_rel])
+    tz = _policy_tz(reader, policy_rel, listing[policy_rel])
     if tz is None:
         return None
     context = {"staff": universe.get("staff", set()), "ids": universe}
@@ -501,7 +510,7 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
         if ALL_KINDS in needed:
             return None
         wider = _rerun_stale(cache, root, mode, now, entries, fresh, models, registry, needed, fps,
-                             stale_records, stale_trees, stale_groups, policy_rel)
+                             stale_records, stale_trees, stale_groups, policy_rel, reader)
         if wider is None:
             return None
         if not wider:
@@ -526,6 +535,7 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
         result.extend(found.get(rel, ()))
     cache.evaluated = len(stale_records) + len(stale_trees) + len(stale_groups)
     cache.reused = len(entries) - len(stale_records)
+    reader.cache.save()
     if stale_records or stale_trees or stale_groups or changed or gone:
         cache.snapshots[mode] = Snapshot(ordered, early, entries, fps, len(ordered), readable, groups)
         live_trees = {_tree_key(i, r) for i, r in rules if r.group is None}
@@ -533,7 +543,8 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
         cache.trees = {k: v for k, v in cache.trees.items() if k in live_trees}
         live = {(rel, blob) for rel, blob in ordered.items()}
         cache.records = {k: v for k, v in cache.records.items() if (k[0], k[1]) in live}
-        cache.save()
+        if not reader.overlay:  # a command's "after" is saved only once it is written (check_change)
+            cache.save()
     return result
 
 
@@ -543,7 +554,7 @@ def _rerun_stale(cache: ResultCache, root: Path, mode: str, now: datetime,
                  fps: dict[str, str], stale_records: list[tuple[str, str, str]],
                  stale_trees: list[tuple[str, Rule]],
                  stale_groups: list[tuple[str, Rule, list[tuple[str, str, str]]]],
-                 policy_rel: str) -> set[str] | None:
+                 policy_rel: str, reader: _Reader) -> set[str] | None:
     """Re-run the stale evaluations over the records of ``needed`` kinds (and the stale groups'
     members). Returns the kinds read beyond ``needed`` (then nothing is stored: run again with
     them), an empty set when done, None when it cannot be done from the snapshot."""
@@ -553,7 +564,7 @@ def _rerun_stale(cache: ResultCache, root: Path, mode: str, now: datetime,
     by_rel = {rel: (kind, blob) for kind, rel, blob, _ in entries}
     wanted = {rel for kind, rel, _, _ in entries if kind in needed}
     wanted |= {rel for _, rule, group in stale_groups for rel, _, _ in (group[:1] if rule.first_only else group)}
-    more = _read_many(root, mode, {rel: by_rel[rel][1] for rel in wanted if rel not in fresh})
+    more = reader.many({rel: by_rel[rel][1] for rel in wanted if rel not in fresh})
     if more is None:
         return None
     files = fresh | more
@@ -609,8 +620,8 @@ def _files_only(ctx: Context, pairs: list[tuple[Record, LoadedFile]]) -> Context
     return sub
 
 
-def _policy_tz(root: Path, mode: str, rel: str, blob: str) -> str | None:
-    files = _read_many(root, mode, {rel: blob})
+def _policy_tz(reader: _Reader, rel: str, blob: str) -> str | None:
+    files = reader.many({rel: blob})
     if not files or files[rel].data is None:
         return None
     tz = files[rel].data.get("timezone", Policy().timezone)
@@ -632,11 +643,10 @@ def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str]
     if fast is not None and only is None and f"{RECORDS}/policy.yaml" in fast:
         quick = ResultCache(root, f"{code_fingerprint()}:{fast[f'{RECORDS}/policy.yaml']}")
         quick.load_evaluations()
-        _read_many.count = 0  # type: ignore[attr-defined]
-        answer = _incremental(quick, mode, fast, now, root)
+        reader = _Reader(root, mode)
+        answer = _incremental(quick, mode, fast, now, root, reader)
         if answer is not None:
-            stats.update(read=_read_many.count, reused=quick.reused, evaluated=quick.evaluated,  # type: ignore[attr-defined]
-                         partial=1)
+            stats.update(read=reader.count, reused=quick.reused, evaluated=quick.evaluated, partial=1)
             return answer
     files = read_tree(root, from_index=from_index, use_cache=True)
     policy = next((f for f in files if f.kind == "policy"), None)
@@ -648,3 +658,29 @@ def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str]
     stats.update(read=len(files), reused=cache.reused if cache else 0,
                  evaluated=cache.evaluated if cache else len(files))
     return result
+
+
+def check_change(root: Path, now: datetime, overlay: dict[str, bytes]) -> tuple[Result, Result, ResultCache | None]:
+    """The working tree's result before and after writing ``overlay`` (rel → the bytes a command is
+    about to write), without writing anything: what a change would add is after minus before.
+
+    The "after" check reads only what the change touches (the result cache's snapshot of "before"),
+    unless the cache cannot answer, e.g. for a change to the policy; then the whole tree is checked.
+    The third value, when there is one, is the cache as it is after the change: ``save()`` it once
+    the change is written, so the next command starts from there.
+    """
+    before = check(root, now)
+    fast = listing(root)
+    policy_rel = f"{RECORDS}/policy.yaml"
+    if fast is not None and policy_rel in fast:
+        cache = ResultCache(root, f"{code_fingerprint()}:{fast[policy_rel]}")
+        cache.load_evaluations()
+        changed = dict(fast) | {rel: blob_id(raw) for rel, raw in overlay.items()}
+        after = _incremental(cache, "worktree", changed, now, root, _Reader(root, "worktree", overlay))
+        if after is not None:
+            return before, after, cache
+    files = {f.rel: f for f in read_tree(root)}
+    for rel, raw in overlay.items():
+        files[rel] = read_file(rel, raw)
+    ordered = [files[rel] for rel in _file_order(files, "worktree")]
+    return before, run_checks(ordered, now, root)[0], None

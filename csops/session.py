@@ -9,26 +9,31 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
 from pydantic import ValidationError
 
 from csops import git
-from csops.checker import build_context, schema_problem
+from csops.checker import schema_problem, validate_data
 from csops.context import Context
 from csops.findings import Finding, Severity
 from csops.models.common import Record
+from csops.models.policy import Policy
 from csops.models.staff import Staff
-from csops.rules import Problem, check_record, check_tree
-from csops.store import RECORDS, SCHEMA_HEADER, LoadedFile, allocate_id, check_station, find_root, read_tree
+from csops.rules import Problem
+from csops.store import RECORDS, SCHEMA_HEADER, LoadedFile, allocate_id, check_station, find_root, read_file
 from csops.writer import Change, WriteError, apply
+
+if TYPE_CHECKING:
+    from csops.incremental import ResultCache
 from csops.yamlio import dump_round_trip, load_round_trip, merge_into
 
 
@@ -133,14 +138,30 @@ class Session:
         return self.clock.astimezone(ZoneInfo(self.context.policy.timezone))
 
     @cached_property
-    def files(self) -> list[LoadedFile]:
-        return read_tree(self.root)
+    def policy_file(self) -> LoadedFile:
+        path = self.root / RECORDS / "policy.yaml"
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            raw = b""
+        return read_file(f"{RECORDS}/policy.yaml", raw)
 
     @cached_property
     def context(self) -> Context:
-        # Validated records only: a command runs the rules on what it changes (check_change), not on
-        # the whole tree.
-        return build_context(self.files, self.clock, self.root)
+        """The records a command reads, read as it reads them (csops.lazy): the policy up front,
+        one record by id, one kind by folder; a change is checked over the whole tree in save()."""
+        from csops.lazy import TreeSource
+
+        policy_file = self.policy_file
+        policy = Policy()
+        if policy_file.data is not None:
+            valid = validate_data(Policy, policy_file, {}, policy.timezone)
+            if isinstance(valid, Policy):
+                policy = valid
+        ctx = Context(policy=policy, now=self.clock, root=self.root, _source=TreeSource(self.root))
+        if policy_file.data is not None and not self._policy_errors_of(policy_file):
+            ctx.add(policy, policy_file)
+        return ctx
 
     def load(self) -> Context:
         """The validated records; a broken policy is said once on stderr, as reads then use defaults."""
@@ -200,13 +221,17 @@ class Session:
 
     def roster_is_empty(self) -> bool:
         """No staff file at all (not: none valid), so a new office's first member may sign for themself."""
-        return not any(f.kind == "staff" for f in self.files)
+        folder = self.root / RECORDS / "staff"
+        return not folder.is_dir() or not any(p.suffix in (".yaml", ".yml") for p in folder.iterdir())
+
+    @staticmethod
+    def _policy_errors_of(policy_file: LoadedFile) -> list[Finding]:
+        return [f for f in policy_file.findings if f.severity is Severity.error]
 
     def _policy_errors(self) -> list[Finding]:
         """The errors of records/policy.yaml (its schema findings exist once the context is built)."""
         self.context  # noqa: B018  (builds the context, which validates the policy file)
-        policy = next((f for f in self.files if f.kind == "policy"), None)
-        return [f for f in (policy.findings if policy else []) if f.severity is Severity.error]
+        return self._policy_errors_of(self.policy_file)
 
     def _refuse_on_broken_policy(self) -> None:
         broken = self._policy_errors()
@@ -215,54 +240,77 @@ class Session:
                 f"records/policy.yaml has {len(broken)} error(s), so the rules cannot be applied: {broken[0].message}",
                 hint="fix it first: csops validate records/policy.yaml", rule=broken[0].rule)])
 
-    def check_change(self, pairs: Sequence[tuple[Record | None, Record]]) -> list[Record]:
-        """Validate candidates and refuse any change that adds an error; returns the final records."""
+    def check_change(self, pairs: Sequence[tuple[Record | None, Record]]) -> list[Record]:  # noqa: D401
+        """Validate candidates and refuse any change that adds an error; returns the final records.
+
+        The candidates are checked against their schema (references resolved by reading the files
+        they name), then the whole tree is checked as it would be after the write, through the
+        result cache: only what the change touches is evaluated again (csops.incremental).
+        """
+        final, changes = self._prepare(pairs)
+        self._refuse_new_errors(changes)
+        return final
+
+    def _prepare(self, pairs: Sequence[tuple[Record | None, Record]]) -> tuple[list[Record], list[Change]]:
         self._refuse_on_broken_policy()
         ctx = self.context
-        staff_ids = set(ctx.staff)
-        ids = {kind: set(recs) for kind, recs in ctx.records.items()}
-        for _, new in pairs:
-            ids.setdefault(new.KIND, set()).add(new.id)
+        new_ids = {(new.KIND, new.id) for _, new in pairs}
+        context = {"staff": _Known(ctx, "staff", new_ids), "ids": _KnownIds(ctx, new_ids)}
         final: list[Record] = []
         problems: list[Problem] = []
         for _, new in pairs:
             summary = new.derived_summary()
             data = new.model_dump(mode="json") | {k: _jsonable(v) for k, v in summary.items()}
             try:
-                final.append(type(new).model_validate(data, context={"staff": staff_ids, "ids": ids}))
+                final.append(type(new).model_validate(data, context=context))
             except ValidationError as exc:
                 problems += [schema_problem(e, ctx.policy.timezone, data) for e in exc.errors(include_url=False)]
         if problems:
             raise Refused(problems)
-        before = {_key(p) for old, _ in pairs if old is not None for p in check_record(old, ctx)}
-        before |= {_key(p) for p in check_tree(ctx)}
-        for (old, _), new in zip(pairs, final, strict=True):
-            ctx.replace(old, new)
-        after = [p for new in final for p in check_record(new, ctx)] + check_tree(ctx)
-        added = [p for p in after if p.severity is Severity.error and _key(p) not in before]
-        if added:
-            # Put the tree back as it was, so the Session stays usable after a refusal.
-            for (old, _), new in zip(pairs, final, strict=True):
-                ctx.replace(new, old)
-            raise Refused(added)
-        return final
-
-    def save(self, pairs: Sequence[tuple[Record | None, Record]], *, action: str, summary: str,
-             actor: Staff | None = None) -> list[Record]:
-        """Check, write and commit records (``(old, new)``; old is None for a new record)."""
-        final = self.check_change(pairs)
-        ctx = self.context
         changes = []
         for (old, _), record in zip(pairs, final, strict=True):
             loaded = ctx.file_of(old) if old is not None else None
             rel = loaded.rel if loaded is not None else f"{RECORDS}/{record.expected_relpath()}"
             changes.append(Change(rel, render(record, rel, loaded.text if loaded else None),
                                   expected=loaded.raw if loaded else None))
+        return final, changes
+
+    def _refuse_new_errors(self, changes: Sequence[Change]) -> ResultCache | None:
+        """Refuse the change if it adds an error anywhere in the tree; the result cache after it."""
+        from csops.checker import check_change
+
+        overlay = {c.rel: c.text.encode("utf-8") for c in changes}
+        before, after, cache = check_change(self.root, self.clock, overlay)
+        seen = Counter((f.path, f.rule, f.message) for f in before.errors)
+        added = []
+        for f in after.errors:
+            key = (f.path, f.rule, f.message)
+            if seen[key]:
+                seen[key] -= 1
+            else:
+                added.append(Problem(f.message, hint=f.hint, severity=f.severity, rule=f.rule))
+        if added:
+            raise Refused(added)
+        return cache
+
+    def save(self, pairs: Sequence[tuple[Record | None, Record]], *, action: str, summary: str,
+             actor: Staff | None = None) -> list[Record]:
+        """Check, write and commit records (``(old, new)``; old is None for a new record)."""
+        final, changes = self._prepare(pairs)
+        after = self._refuse_new_errors(changes)
         try:
             apply(self.root, changes, actor=actor or self.actor(), action=action, summary=summary,
                   records=[r.id for r in final], no_commit=self.no_commit, when=self.now_option)
         except WriteError as exc:
             raise click.ClickException(str(exc)) from exc
+        if after is not None:
+            after.save()  # the tree now is what was checked: the next command starts from here
+        ctx = self.context
+        for (old, _), record, change in zip(pairs, final, changes, strict=True):
+            # The session goes on with what was written (a command may save twice).
+            loaded = LoadedFile(rel=change.rel, kind=record.KIND, text=change.text, raw=change.text.encode("utf-8"))
+            ctx.replace(old, record)
+            ctx._files[id(record)] = loaded
         return final
 
     # -- output ---------------------------------------------------------------------------
@@ -271,9 +319,24 @@ class Session:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_jsonable))
 
 
-def _key(problem: Problem) -> tuple[str, str, str]:
-    target = getattr(problem.target, "id", "")
-    return (problem.rule, problem.message, target)
+class _Known:
+    """Ids of one kind, as a set the schema's reference checks ask: read from the tree on demand."""
+
+    def __init__(self, ctx: Context, kind: str, new: set[tuple[str, str]]) -> None:
+        self.ctx, self.kind, self.new = ctx, kind, new
+
+    def __contains__(self, record_id: object) -> bool:
+        if not isinstance(record_id, str):
+            return False
+        return (self.kind, record_id) in self.new or self.ctx.get(self.kind, record_id) is not None
+
+
+class _KnownIds:
+    def __init__(self, ctx: Context, new: set[tuple[str, str]]) -> None:
+        self.ctx, self.new = ctx, new
+
+    def get(self, kind: str, default: Any = None) -> _Known:
+        return _Known(self.ctx, kind, self.new)
 
 
 def _jsonable(value: Any) -> Any:

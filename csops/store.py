@@ -180,14 +180,16 @@ class ParseCache:
         self.used[key] = data
         self.dirty = True
 
-    def save(self) -> None:
-        if self.path is None or (not self.dirty and len(self.used) == len(self.entries)):
+    def save(self, prune: bool = False) -> None:
+        """Write new entries; with ``prune`` (a run that read the whole folder) keep only those used."""
+        if self.path is None or not (self.dirty or (prune and len(self.used) != len(self.entries))):
             return
         try:
             from csops.yamlio import atomic_write
 
             ensure_cache_dir(self.path.parent)
-            atomic_write(self.path, marshal.dumps((self.tag, self.used)))
+            kept = self.used if prune else self.entries | self.used
+            atomic_write(self.path, marshal.dumps((self.tag, kept)))
         except (OSError, ValueError):
             pass  # a cache that cannot be written is only slower
 
@@ -310,11 +312,11 @@ def read_tree(root: Path, *, from_index: bool = False, use_cache: bool = True,
                     continue
                 loaded.append(_from_worker(rel, raw, hit, cache.shard(rel) if cache else None))
             if cache is not None:
-                cache.save()
+                cache.save(prune=True)
             return loaded
     loaded = [read_file(rel, raw, cache.shard(rel) if cache else None) for rel, raw in files.items()]
     if cache is not None:
-        cache.save()
+        cache.save(prune=True)
     return loaded
 
 
@@ -340,9 +342,9 @@ class ShardedCache:
     def has(self, rel: str, raw: bytes) -> bool:
         return ParseCache.digest(raw) in self.shard(rel).entries
 
-    def save(self) -> None:
+    def save(self, prune: bool = False) -> None:
         for cache in self.shards.values():
-            cache.save()
+            cache.save(prune)
 
 
 def _from_worker(rel: str, raw: bytes, hit: tuple[Any, list[Any]], cache: ParseCache | None) -> LoadedFile:

@@ -1,0 +1,81 @@
+"""A command's records, read as the command asks for them.
+
+``csops ticket show T-2611-A007`` needs that ticket, the roster of staff and the policy, not the
+100,000 other files of an office's past. A command's :class:`~csops.context.Context` starts with the
+policy only; ``ctx.get(kind, id)`` reads the one file the id names, ``ctx.of(Model)`` reads that
+kind's folder (through its parse cache shard), and only ``ctx.records``/``ctx.entries`` read all.
+
+Records read this way are checked against their schema but not for references to other records:
+that is a question about the whole tree, which ``csops validate`` and the hook answer; a command's
+change is checked by the result cache over the tree with the change applied (``Session.save``).
+A file that does not validate is remembered as unusable, so a command asked for it says which file
+is broken instead of "no such record".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from pydantic import ValidationError
+
+from csops.context import Context
+from csops.models import kind_for_relpath, kinds
+from csops.models.common import Record
+from csops.store import RECORDS, LoadedFile, ParseCache, read_file
+
+
+class TreeSource:
+    """Reads record files of the working tree on demand."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def kinds(self) -> list[str]:
+        return [k for k in kinds() if k != "policy"]
+
+    def _load(self, rel: str, raw: bytes, kind: str, ctx: Context, cache: ParseCache | None) -> tuple[Record, LoadedFile] | None:
+        loaded = read_file(rel, raw, cache)
+        data = loaded.data
+        if data is None or kind_for_relpath(loaded.records_rel) != kind:
+            ctx.unusable.setdefault((kind, PurePosixPath(rel).stem), rel)
+            return None
+        try:
+            record = kinds()[kind].model_validate(data, context={})
+        except ValidationError:
+            ctx.unusable.setdefault((kind, PurePosixPath(rel).stem), rel)
+            return None
+        if kind != record.KIND:
+            return None
+        return record, loaded
+
+    def load_kind(self, kind: str, ctx: Context) -> list[tuple[Record, LoadedFile]]:
+        model = kinds()[kind]
+        folder = self.root / RECORDS / model.FOLDER
+        if not model.FOLDER or not folder.is_dir():
+            return []
+        cache = ParseCache(self.root, model.FOLDER)
+        out = []
+        for path in sorted(folder.rglob("*")):
+            name = path.name
+            if not name.endswith((".yaml", ".yml")) or name.startswith(".") or not path.is_file():
+                continue
+            found = self._load(path.relative_to(self.root).as_posix(), path.read_bytes(), kind, ctx, cache)
+            if found is not None:
+                out.append(found)
+        cache.save(prune=True)  # the whole folder was read
+        return out
+
+    def load_one(self, kind: str, record_id: str, ctx: Context) -> tuple[Record, LoadedFile] | None:
+        model = kinds().get(kind)
+        if model is None:
+            return None
+        rel = f"{RECORDS}/{model.relpath_for(record_id)}"
+        path = self.root / rel
+        if not path.is_file():
+            # A natural id whose file is elsewhere (handovers, rosters), or a misplaced file: read the kind.
+            ctx._ensure(kind)
+            return None
+        found = self._load(rel, path.read_bytes(), kind, ctx, None)
+        if found is not None and found[0].id != record_id:
+            return None
+        return found
