@@ -120,12 +120,12 @@ def _enum_rows(enum: type[LabeledEnum], counts: dict[Any, dict[str, int]], empty
 def monthly(ctx: Context, month: str) -> dict[str, Any]:
     """The §6.3 monthly summary of ``month`` (YYYY-MM) as of ``ctx.now``."""
     from csops.models.ticket import Ticket
-    from csops.sla import deadlines, kpis
+    from csops.sla import kpis, ticket_deadlines
 
     start, end = month_bounds(ctx.calendar, month)
     tickets = sorted((t for t in ctx.of(Ticket) if t.events and start <= t.received_at < end),
                      key=lambda t: (t.received_at, t.id))
-    dls = {t.id: deadlines(t, ctx.calendar) for t in tickets}
+    dls = {t.id: ticket_deadlines(ctx, t) for t in tickets}
     policy = ctx.policy
     return {
         "month": month,

@@ -36,6 +36,16 @@ class Deadline:
     #: When the ticket was closed with this deadline still open (its clock stops there).
     closed_at: datetime | None = None
 
+    def settled(self) -> str | None:
+        """The state when it no longer depends on "now" (met, missed, paused, void); None while open."""
+        if self.done_at is not None:
+            return "met" if self.due is None or self.done_at <= self.due else "missed"
+        if self.due is None:
+            return "paused"
+        if self.closed_at is not None:
+            return "void" if self.closed_at <= self.due else "missed"
+        return None
+
     def state(self, now: datetime) -> str:
         if self.done_at is not None:
             return "met" if self.due is None or self.done_at <= self.due else "missed"
@@ -75,12 +85,26 @@ def is_night(cal: BusinessCalendar, instant: datetime) -> bool:
 
 def night_intakes(ctx: Context, day: date) -> list[Ticket]:
     """Tickets taken at night whose 08:00 handover to CS falls on ``day`` (TKT-NGT-04, HOV-SEC-01)."""
-    found = []
-    for ticket in ctx.of(Ticket):
-        if ticket.events and is_night(ctx.calendar, ticket.received_at) and \
-                morning_after(ctx.calendar, ticket.received_at).date() == day:
-            found.append(ticket)
-    return sorted(found, key=lambda t: (t.received_at, t.id))
+    return list(ctx.memo("tickets.night_intakes_by_day", lambda: _night_intakes_by_day(ctx)).get(day, ()))
+
+
+def night_mornings(ctx: Context) -> list[tuple[Ticket, datetime]]:
+    """(ticket, the morning handover it belongs to) for every ticket taken at night, in tree order."""
+    def build() -> list[tuple[Ticket, datetime]]:
+        cal = ctx.calendar
+        return [(t, morning_after(cal, t.received_at)) for t in ctx.of(Ticket)
+                if t.events and is_night(cal, t.received_at)]
+
+    return ctx.memo("tickets.night_mornings", build)
+
+
+def _night_intakes_by_day(ctx: Context) -> dict[date, list[Ticket]]:
+    by_day: dict[date, list[Ticket]] = {}
+    for ticket, morning in night_mornings(ctx):
+        by_day.setdefault(morning.date(), []).append(ticket)
+    for found in by_day.values():
+        found.sort(key=lambda t: (t.received_at, t.id))
+    return by_day
 
 
 def morning_after(cal: BusinessCalendar, instant: datetime) -> datetime:
@@ -134,6 +158,17 @@ def _first(ticket: Ticket, actions: tuple[str, ...], after: datetime | None = No
         at: datetime = event.at
         return at
     return None
+
+
+def ticket_deadlines(ctx: Context, ticket: Ticket) -> list[Deadline]:
+    """``deadlines(ticket, ctx.calendar)``, computed once per ticket per tree (do not mutate the list)."""
+    memo: dict[str, tuple[Ticket, list[Deadline]]] = ctx.memo("tickets.deadlines", dict)
+    hit = memo.get(ticket.id)
+    if hit is not None and hit[0] is ticket:
+        return hit[1]
+    found = deadlines(ticket, ctx.calendar)
+    memo[ticket.id] = (ticket, found)
+    return found
 
 
 def deadlines(ticket: Ticket, cal: BusinessCalendar) -> list[Deadline]:
@@ -246,15 +281,16 @@ def pending(ctx: Any, staff_id: str | None, at: datetime) -> list[Any]:
     from csops.pending import PendingItem
 
     items = []
-    for ticket in ctx.of(Ticket):
+    for ticket in _pending_candidates(ctx, staff_id, at):
         if ticket.received_at > at:
+            continue
+        status, owner = ticket.status_at(at)  # what ticket.as_of(at).fold() says, without the copy
+        if status.value == "closed":
+            continue
+        if staff_id is not None and staff_id not in (owner, ticket.first_owner):
             continue
         then = ticket.as_of(at)
         state = then.fold()
-        if state.status.value == "closed":
-            continue
-        if staff_id is not None and staff_id not in (state.owner, ticket.first_owner):
-            continue
         nd = next_due(then, ctx.calendar, at)
         what = f"{nd.label}" if nd else status_label(ticket.type, state.status)
         items.append(PendingItem(
@@ -263,6 +299,55 @@ def pending(ctx: Any, staff_id: str | None, at: datetime) -> list[Any]:
             owner=state.owner, due=nd.due if nd else None, overdue=bool(nd and nd.state(at) == "overdue"),
         ))
     return items
+
+
+_DAY = 86400
+
+
+def _day(instant: datetime) -> int:
+    return int(instant.timestamp() // _DAY)
+
+
+@dataclass
+class _OpenIndex:
+    """Which tickets may be open at a time, per person who may owe them (first owner or any owner).
+
+    A ticket stays closed for good from its last close on (``timeline``); until then it is listed
+    under every day from its reception to that close, or among the never-closed ones. The lists
+    are a superset; ``pending`` still asks each candidate for its exact status at the time.
+    """
+
+    order: dict[int, int]  # id(ticket) → position in the tree, to answer in tree order
+    by_day: dict[tuple[str | None, int], list[Ticket]]
+    unclosed: dict[str | None, list[Ticket]]
+
+
+def _open_index(ctx: Any) -> _OpenIndex:
+    order: dict[int, int] = {}
+    by_day: dict[tuple[str | None, int], list[Ticket]] = {}
+    unclosed: dict[str | None, list[Ticket]] = {}
+    for n, ticket in enumerate(ctx.of(Ticket)):
+        order[id(ticket)] = n
+        if not ticket.events:
+            continue
+        line = ticket.timeline()
+        people: set[str | None] = {None, ticket.first_owner} | {owner for _, _, owner in line}
+        closed_from = line[-1][0] if line[-1][1].value == "closed" else None
+        if closed_from is None:
+            for who in people:
+                unclosed.setdefault(who, []).append(ticket)
+            continue
+        first = _day(line[0][0])  # the earliest event: as_of(t) for any earlier t has no events
+        for day in range(first, _day(closed_from) + 1):
+            for who in people:
+                by_day.setdefault((who, day), []).append(ticket)
+    return _OpenIndex(order, by_day, unclosed)
+
+
+def _pending_candidates(ctx: Any, staff_id: str | None, at: datetime) -> list[Ticket]:
+    index: _OpenIndex = ctx.memo("tickets.open_by_person_day", lambda: _open_index(ctx))
+    found = index.by_day.get((staff_id, _day(at)), []) + index.unclosed.get(staff_id, [])
+    return sorted(found, key=lambda t: index.order[id(t)])
 
 
 # -- KPIs (RULES.md §6.2) ---------------------------------------------------------------------
@@ -277,7 +362,6 @@ def kpis(ctx: Any, start: datetime, end: datetime, now: datetime) -> dict[str, A
 
     KPI-05's denominator is not in the sources; this uses all tickets of the period (RULES.md §6.2).
     """
-    cal = ctx.calendar
     policy = ctx.policy
     tickets = [t for t in ctx.of(Ticket) if start <= t.received_at < end]
     repairs = [t for t in tickets if t.type is TicketType.repair and t.of_action("resolve")]
@@ -287,7 +371,7 @@ def kpis(ctx: Any, start: datetime, end: datetime, now: datetime) -> dict[str, A
     def called(t: Ticket) -> bool:
         return any(e.reached for e in t.of_action("callback"))
 
-    repair_cb = [d for t in external for d in deadlines(t, cal) if d.rule == "TKT-CB-03"]
+    repair_cb = [d for t in external for d in ticket_deadlines(ctx, t) if d.rule == "TKT-CB-03"]
     callbacks = [e for t in tickets for e in t.of_action("callback") if e.reached and e.satisfied is not None]
     unhappy = [(t, i) for t in tickets for i, e in enumerate(t.events)
                if e.action == "callback" and e.satisfied is False]
@@ -296,9 +380,9 @@ def kpis(ctx: Any, start: datetime, end: datetime, now: datetime) -> dict[str, A
     valid = [t for t in complaints if any(getattr(e, "validity", None) and e.validity.value == "valid"
                                           for e in t.of_action("resolve"))]
     sla_rules = ("TKT-SLA-01", "TKT-SLA-02", "TKT-SLA-03", "TKT-SLA-04", "TKT-CB-01", "TKT-NGT-02")
-    complaint_dl = [d for t in complaints for d in deadlines(t, cal) if d.rule in sla_rules]
+    complaint_dl = [d for t in complaints for d in ticket_deadlines(ctx, t) if d.rule in sla_rules]
     decided = [d for d in complaint_dl if d.state(now) in ("met", "missed", "overdue")]
-    kesu_dl = [d for t in tickets if t.type is TicketType.kesu for d in deadlines(t, cal)
+    kesu_dl = [d for t in tickets if t.type is TicketType.kesu for d in ticket_deadlines(ctx, t)
                if d.state(now) in ("met", "missed", "overdue")]
     one_go = [t for t in tickets if t.of_action("resolve") and not t.of_action("forward", "assign")]
     rows = {

@@ -18,11 +18,11 @@ if TYPE_CHECKING:
 def sla_rows(ctx: Context, now: datetime) -> list[dict[str, Any]]:
     """One row per deadline of every ticket, with its state as of ``now`` and who answers for it."""
     from csops.models.ticket import Ticket
-    from csops.sla import deadlines, responsible
+    from csops.sla import responsible, ticket_deadlines
 
     rows = []
     for t in sorted(ctx.of(Ticket), key=lambda x: (x.received_at, x.id)):
-        for d in deadlines(t, ctx.calendar):
+        for d in ticket_deadlines(ctx, t):
             who = responsible(t, d)
             person = ctx.person(who)
             rows.append({

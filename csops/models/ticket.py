@@ -10,9 +10,10 @@ responsibility on is a ``forward`` or ``assign`` event carrying a reason.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, cast
 
 from pydantic import Field
 
@@ -408,6 +409,45 @@ class Fold:
     reopened: bool = False
 
 
+_FOLD_CACHE = "_csops_fold"
+_TIMELINE_CACHE = "_csops_timeline"
+_CACHES = (_FOLD_CACHE, _TIMELINE_CACHE)
+
+
+def _same_key(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Fold cache keys: the events list by identity (a replaced list is a new fold), the rest by value."""
+    return a[0] is b[0] and a[1:] == b[1:]
+
+
+def fold_events(events: list[Any], first_owner: str, severity: Severity | None, criteria: list[Criterion]) -> Fold:
+    """A ticket's state from its events (TKT-GEN-06: an event not allowed where it stands is set aside)."""
+    state = Fold(owner=first_owner, severity=severity, criteria=list(criteria))
+    for i, event in enumerate(events):
+        _apply(state, i, event)
+    return state
+
+
+def _apply(state: Fold, i: int, event: Any) -> None:
+    if i == 0:
+        if event.action != "received":
+            state.illegal.append((i, event, state.status))
+        return
+    if event.action == "received" or event.action not in ALLOWED[state.status]:
+        state.illegal.append((i, event, state.status))
+        return
+    if isinstance(event, Classify):
+        state.severity = event.severity or state.severity
+        state.criteria = list(event.criteria) or state.criteria
+    elif isinstance(event, (Forward, Assign)):
+        state.owner = event.to
+        state.handler = event.to
+    elif isinstance(event, Approve):
+        state.approved_at = event.at
+    elif isinstance(event, (Reopen,)) or (isinstance(event, Callback) and event.satisfied is False):
+        state.reopened = True
+    state.status = step(state.status, event)
+
+
 class Ticket(EventedRecord):
     KIND: ClassVar[str] = "ticket"
     FOLDER: ClassVar[str] = "tickets"
@@ -445,27 +485,63 @@ class Ticket(EventedRecord):
     # -- fold -------------------------------------------------------------------------------
 
     def fold(self) -> Fold:
-        state = Fold(owner=self.first_owner, severity=self.severity, criteria=list(self.criteria))
-        for i, event in enumerate(self.events):
-            if i == 0:
-                if event.action != "received":
-                    state.illegal.append((i, event, state.status))
-                continue
-            if event.action == "received" or event.action not in ALLOWED[state.status]:
-                state.illegal.append((i, event, state.status))
-                continue
-            if isinstance(event, Classify):
-                state.severity = event.severity or state.severity
-                state.criteria = list(event.criteria) or state.criteria
-            elif isinstance(event, (Forward, Assign)):
-                state.owner = event.to
-                state.handler = event.to
-            elif isinstance(event, Approve):
-                state.approved_at = event.at
-            elif isinstance(event, (Reopen,)) or (isinstance(event, Callback) and event.satisfied is False):
-                state.reopened = True
-            state.status = step(state.status, event)
+        """The state folded from the events, computed once per instance (do not mutate the result).
+
+        The cache is keyed by what the fold reads (the events list itself and its length, the
+        first owner, the intake severity and criteria), so a copy made with ``model_copy(update=...)``
+        that changes any of them folds afresh, while one that only fills the summary fields keeps it.
+        It lives in the instance ``__dict__`` under a non-field name: ``model_dump``, equality and
+        validation ignore it, and it is left out of pickles (see ``__getstate__``).
+        """
+        key = self._fold_key()
+        cached = self.__dict__.get(_FOLD_CACHE)
+        if cached is not None and _same_key(cached[0], key):
+            return cast(Fold, cached[1])
+        state = fold_events(self.events, self.first_owner, self.severity, self.criteria)
+        self.__dict__[_FOLD_CACHE] = (key, state)
         return state
+
+    def _fold_key(self) -> tuple[Any, ...]:
+        return (self.events, len(self.events), self.first_owner, self.severity, tuple(self.criteria))
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        if any(k in state["__dict__"] for k in _CACHES):
+            state["__dict__"] = {k: v for k, v in state["__dict__"].items() if k not in _CACHES}
+        return state
+
+    def timeline(self) -> list[tuple[datetime, Status, str | None]]:
+        """(instant, status, owner) as of each distinct event time, ascending: what ``as_of(t)`` would
+        fold to for any ``t`` from that instant up to the next one (before the first: received, the
+        first owner). Computed once per instance, like the fold; one pass when the events are in
+        time order, else one fold per distinct time (events may be recorded late with ``--at``)."""
+        key = self._fold_key()
+        cached = self.__dict__.get(_TIMELINE_CACHE)
+        if cached is not None and _same_key(cached[0], key):
+            return cast(list[tuple[datetime, Status, str | None]], cached[1])
+        events = self.events
+        out: list[tuple[datetime, Status, str | None]] = []
+        if all(events[i].at <= events[i + 1].at for i in range(len(events) - 1)):
+            state = Fold(owner=self.first_owner, severity=self.severity, criteria=list(self.criteria))
+            for i, event in enumerate(events):
+                _apply(state, i, event)
+                if i + 1 == len(events) or events[i + 1].at != event.at:
+                    out.append((event.at, state.status, state.owner))
+        else:
+            for at in sorted({e.at for e in events}):
+                state = fold_events([e for e in events if e.at <= at], self.first_owner, self.severity,
+                                    self.criteria)
+                out.append((at, state.status, state.owner))
+        self.__dict__[_TIMELINE_CACHE] = (key, out)
+        return out
+
+    def status_at(self, at: datetime) -> tuple[Status, str | None]:
+        """(status, owner) of ``self.as_of(at)``, without building a Ticket."""
+        line = self.timeline()
+        i = bisect_right(line, at, key=lambda row: row[0])
+        if i == 0:
+            return Status.received, self.first_owner
+        return line[i - 1][1], line[i - 1][2]
 
     def derived_summary(self) -> dict[str, Any]:
         state = self.fold()
@@ -487,6 +563,10 @@ class Ticket(EventedRecord):
     def as_of(self, at: datetime) -> Ticket:
         """This ticket as it stood at ``at`` (events after it ignored)."""
         events = [e for e in self.events if e.at <= at]
+        if len(events) == len(self.events):
+            summary = self.derived_summary()
+            if all(getattr(self, k) == v for k, v in summary.items()):
+                return self  # nothing to ignore: the same record (records are never changed in place)
         copy = self.model_copy(update={"events": events})
         summary = copy.derived_summary()
         return copy.model_copy(update=summary)

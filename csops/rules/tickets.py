@@ -8,7 +8,9 @@ the policy and the calendar; the rules here only compare them with the injected 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
+from heapq import heappop, heappush
 from typing import Any
 
 from csops.context import Context
@@ -29,7 +31,7 @@ from csops.models.ticket import (
     Validity,
 )
 from csops.rules import Problem, record_rule, tree_rule
-from csops.sla import STATE_LABELS, deadlines, is_night, morning_after, severity_key
+from csops.sla import STATE_LABELS, Deadline, is_night, night_mornings, severity_key, ticket_deadlines
 
 T = TicketType
 
@@ -183,19 +185,54 @@ def repeat_contact(ctx: Context) -> Iterator[Problem]:
 
 def repeat_contacts(ctx: Context) -> list[tuple[Ticket, Ticket]]:
     """TKT-FCR-05: (later, earlier) for each contact of the same type from a customer whose earlier
-    ticket was still open when they called again (the first such earlier ticket)."""
+    ticket was still open when they called again (the first such earlier ticket).
+
+    Per (contact, type), in (received_at, id) order: the earlier ticket is the first of the group
+    before the later one that was not closed as of the later one's reception. Computed once per tree,
+    by a sweep over the group in time: each ticket's status changes (``Ticket.timeline``, reopenings
+    included) are replayed in time order and the open ones kept in a heap by position, so a group of
+    n tickets costs O(n log n), not n² folds (do not mutate the list returned).
+    """
+    return ctx.memo("tickets.repeat_contacts", lambda: _repeat_contacts(ctx))
+
+
+def _repeat_contacts(ctx: Context) -> list[tuple[Ticket, Ticket]]:
     by_contact: dict[tuple[str, str], list[Ticket]] = {}
     for t in ctx.of(Ticket):
         if t.customer.contact and t.events:
             by_contact.setdefault((t.customer.contact, t.type.value), []).append(t)
-    out = []
+    out: list[tuple[Ticket, Ticket]] = []
     for group in by_contact.values():
         group.sort(key=lambda x: (x.received_at, x.id))
-        for n, later in enumerate(group[1:], start=1):
-            earlier = next((e for e in group[:n] if e.as_of(later.received_at).status is not Status.closed), None)
-            if earlier is not None:
-                out.append((later, earlier))
+        out.extend(_first_open_earlier(group))
     return out
+
+
+def _first_open_earlier(group: list[Ticket]) -> Iterator[tuple[Ticket, Ticket]]:
+    is_open: list[bool] = []  # by position in the group, for the tickets already swept in
+    changes: list[tuple[Any, int, int, bool]] = []  # heap: (instant, position, step, open from then on)
+    open_heap: list[int] = []  # positions open now (stale entries are skipped on the way out)
+    for n, later in enumerate(group):
+        now = later.received_at
+        if n:
+            # Sweep in the ticket before this one: its status now, and its later status changes.
+            j = n - 1
+            line = group[j].timeline()
+            k = bisect_right(line, now, key=lambda row: row[0])
+            is_open.append(k == 0 or line[k - 1][1] is not Status.closed)
+            if is_open[j]:
+                heappush(open_heap, j)
+            for step, (at, status, _) in enumerate(line[k:], start=k):
+                heappush(changes, (at, j, step, status is not Status.closed))
+        while changes and changes[0][0] <= now:
+            _, j, _, opened = heappop(changes)
+            if opened and not is_open[j]:
+                heappush(open_heap, j)
+            is_open[j] = opened
+        while open_heap and not is_open[open_heap[0]]:
+            heappop(open_heap)
+        if open_heap:
+            yield later, group[open_heap[0]]
 
 
 @record_rule("TKT-FCR-06", "ticket", title="a major complaint is reported to the general manager")
@@ -368,12 +405,14 @@ def night_tickets_handed_over(ctx: Context) -> Iterator[Problem]:
     from csops.models.handover import Handover, HandoverType
 
     books = {h.date: h for h in ctx.of(Handover) if h.type is HandoverType.security_to_cs}
-    for t in ctx.of(Ticket):
-        if not t.events or not is_night(ctx.calendar, t.received_at):
-            continue
-        morning = morning_after(ctx.calendar, t.received_at)
+    listed: dict[str, set[str | None]] = {}  # book id → tickets it lists
+    for t, morning in night_mornings(ctx):
         book = books.get(morning.date())
-        if book is not None and t.id not in {i.ticket for i in book.after_hours}:
+        if book is None:
+            continue
+        if book.id not in listed:
+            listed[book.id] = {i.ticket for i in book.after_hours}
+        if t.id not in listed[book.id]:
             yield Problem(
                 f"{t.id}, taken at night {t.received_at:%m-%d %H:%M}, is not in the 08:00 handover book {book.id}",
                 ("events", 0, "at"),
@@ -851,13 +890,29 @@ def _deadline_rule(rule_id: str) -> Callable[[Ticket, Context], Iterator[Problem
         # Closed tickets keep their misses in `csops sla` and `csops kpi`; validate warns while it can act.
         if t.status is Status.closed:
             return
-        for d in deadlines(t, ctx.calendar):
-            if d.rule == rule_id and d.breached(ctx.now):
+        for d in _deadlines_by_rule(t, ctx).get(rule_id, ()):
+            # "Now" is consulted only for a deadline still open: a step done (on time or late), a paused
+            # clock or a closed ticket's deadline gives the same answer on any date.
+            state = d.settled() or d.state(ctx.now)
+            if state in ("missed", "overdue"):
                 due = d.due.isoformat(timespec="minutes") if d.due else ""
-                yield Problem(f"{d.label}: {STATE_LABELS[d.state(ctx.now)]} (due {due})", ("events",),
+                yield Problem(f"{d.label}: {STATE_LABELS[state]} (due {due})", ("events",),
                               "see csops sla; record the step with its real time")
 
     return check
+
+
+def _deadlines_by_rule(t: Ticket, ctx: Context) -> dict[str, list[Deadline]]:
+    """The ticket's deadlines grouped by rule id, computed once per ticket per tree."""
+    memo: dict[str, tuple[Ticket, dict[str, list[Deadline]]]] = ctx.memo("tickets.deadlines_by_rule", dict)
+    hit = memo.get(t.id)
+    if hit is not None and hit[0] is t:
+        return hit[1]
+    grouped: dict[str, list[Deadline]] = {}
+    for d in ticket_deadlines(ctx, t):
+        grouped.setdefault(d.rule, []).append(d)
+    memo[t.id] = (t, grouped)
+    return grouped
 
 
 for _rid, _title in DEADLINE_RULES.items():
