@@ -299,7 +299,7 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
             continue
         tkey = _tree_key(index, rule)
         if rule.group is not None:
-            groups = groups_of(rule, ctx.entries)
+            groups = groups_of(rule, ctx.entries, ctx)
             snapshot.groups[tkey] = {f.rel: g for g, members in groups.items() for _, f in members}
             for gkey, members in groups.items():
                 ekey, reads = f"{tkey}|{gkey}", _group_reads(rule, [(f.rel, f.blob) for _, f in members], fps)
@@ -440,9 +440,10 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     policy_entry = next((e for e in snap.entries if e[1] == policy_rel), None)
     if policy_entry is None:
         return None
-    tz = _policy_tz(reader, policy_rel, listing[policy_rel])
-    if tz is None:
+    light = _policy_context(reader, policy_rel, listing[policy_rel], now, root)
+    if light is None:
         return None
+    tz = light.policy.timezone
     context = {"staff": universe.get("staff", set()), "ids": universe}
     models: dict[str, Record] = {}
     for rel, loaded in fresh.items():
@@ -482,7 +483,7 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
             old_groups, membership = snap.groups[tkey], {}
             members: dict[str, list[tuple[str, str, str]]] = {}
             for kind, rel, blob, _ in entries:
-                gkey = rule.group(models[rel]) if rel in models else old_groups.get(rel)
+                gkey = rule.group(models[rel], light) if rel in models else old_groups.get(rel)
                 if gkey is not None:
                     membership[rel] = gkey
                     members.setdefault(gkey, []).append((rel, blob, kind))
@@ -620,12 +621,16 @@ def _files_only(ctx: Context, pairs: list[tuple[Record, LoadedFile]]) -> Context
     return sub
 
 
-def _policy_tz(reader: _Reader, rel: str, blob: str) -> str | None:
+def _policy_context(reader: _Reader, rel: str, blob: str, now: datetime, root: Path) -> Context | None:
+    """The policy alone (what grouped rules' group functions may read); None if it does not validate."""
     files = reader.many({rel: blob})
     if not files or files[rel].data is None:
         return None
-    tz = files[rel].data.get("timezone", Policy().timezone)
-    return tz if isinstance(tz, str) else None
+    try:
+        policy = Policy.model_validate(files[rel].data)
+    except ValidationError:
+        return None
+    return Context(policy=policy, now=now, root=root)
 
 
 def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str] | None = None,

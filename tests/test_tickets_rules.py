@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from csops.models.policy import Policy
 from csops.rules import load_rules
-from tests.tickets_helpers import BASE, CALLBACK, CLOSE, FORWARD, RESOLVE, context, rule_hits, ticket
+from tests.tickets_helpers import BASE, CALLBACK, CLOSE, FORWARD, RESOLVE, context, put, rule_hits, ticket
 
 LIFE = [FORWARD, RESOLVE, CALLBACK, CLOSE]
 
@@ -318,7 +318,7 @@ def test_TKT_TRM_03_sim_swap_old_and_new() -> None:
 def test_TKT_TRM_04_sim_not_active_on_two_vehicles() -> None:
     ctx = context()
     first = ticket("repair", events=[swap(old_sim="S0", new_sim="S1")], **PRODUCT)
-    ctx.records.setdefault("ticket", {})[first.id] = first
+    put(ctx, first)
     other = {"repair": {**PRODUCT["repair"], "plate_number": "粤B99999"}}
     second = ticket("repair", events=[swap(plate_number="粤B99999", old_sim="S9", new_sim="S1")], **other)
     second = second.model_copy(update={"id": "T-2611-A002"})
@@ -375,7 +375,7 @@ def test_TKT_QC_03_kesu_number_format_and_uniqueness() -> None:
     assert rule_hits(bad, "TKT-QC-03")
     assert not rule_hits(base, "TKT-QC-03")
     ctx = context()
-    ctx.records.setdefault("ticket", {})["T-2611-B001"] = base.model_copy(update={"id": "T-2611-B001"})
+    put(ctx, base.model_copy(update={"id": "T-2611-B001"}))
     assert rule_hits(base, "TKT-QC-03", ctx)
 
 
@@ -454,7 +454,7 @@ def test_TKT_VAL_05_invalid_complaint_still_answered() -> None:
 def test_TKT_FCR_05_repeat_contact_flagged() -> None:
     ctx = context()
     first = ticket(received="2026-11-02 09:00")
-    ctx.records.setdefault("ticket", {})[first.id] = first
+    put(ctx, first)
     again = ticket(received="2026-11-02 15:00").model_copy(update={"id": "T-2611-A002"})
     hits = rule_hits(again, "TKT-FCR-05", ctx)
     assert len(hits) == 1 and "T-2611-A001" in hits[0]

@@ -167,7 +167,10 @@ def _ids(pairs: list[tuple[Ticket, Ticket]]) -> list[tuple[str, str]]:
 def test_TKT_FCR_05_repeat_contacts_equal_the_definition(seed: int) -> None:
     ctx = random_office(seed)
     expected = reference_repeat_contacts(ctx)
-    got = repeat_contacts(Context(policy=ctx.policy, now=ctx.now, staff=ctx.staff, records=ctx.records))
+    fresh = Context(policy=ctx.policy, now=ctx.now)  # no index built yet
+    for record, loaded in ctx.entries:
+        fresh.add(record, loaded)
+    got = repeat_contacts(fresh)
     assert _ids(got) == _ids(expected)
     assert all(a is b for pair, ref in zip(got, expected, strict=True) for a, b in zip(pair, ref, strict=True))
 
@@ -334,24 +337,8 @@ def test_pending_tickets_per_person_equal_the_scan(seed: int) -> None:
 # -- deadlines: computed once, and "now" read only for a deadline still open ----------------------
 
 
-class NowSpy(Context):
-    """A Context counting reads of ``now``."""
-
-    reads: int = 0
-
-    @property  # type: ignore[override]
-    def now(self) -> datetime:
-        self.reads += 1
-        return self.__dict__["now"]  # type: ignore[no-any-return]
-
-    @now.setter
-    def now(self, value: datetime) -> None:
-        self.__dict__["now"] = value
-
-
-def spy_context(now: str = "2026-11-30 09:00") -> NowSpy:
-    plain = context(now)
-    return NowSpy(policy=plain.policy, now=plain.now, staff=plain.staff, records=plain.records)
+def spy_context(now: str = "2026-11-30 09:00") -> Context:
+    return context(now)
 
 
 def _deadline_hits(t: Ticket, ctx: Context) -> list[tuple[str, str]]:
@@ -360,15 +347,19 @@ def _deadline_hits(t: Ticket, ctx: Context) -> list[tuple[str, str]]:
     return [(p.rule, p.message) for p in check_record(t, ctx) if p.rule in DEADLINE_RULES and p.loc == ("events",)]
 
 
-def _ticket_rule_reads(t: Ticket, ctx: NowSpy) -> int:
-    """Reads of "now" by the ticket family's record rules (STORE-EVT-02 compares every event with it)."""
+def _ticket_rule_reads(t: Ticket, ctx: Context) -> int:
+    """Uses of "now" by the ticket family's record rules, as the result cache tracks them (csops.tracking):
+    how many rules compared with the clock or used it otherwise."""
     from csops.rules import load_rules
+    from csops.tracking import Tracker
 
-    ctx.reads = 0
+    used = 0
     for rule in load_rules():
         if rule.scope == "record" and rule.fn.__module__ == "csops.rules.tickets":
-            list(rule.fn(t, ctx))
-    return ctx.reads
+            with ctx.tracking(Tracker()) as tracker:
+                list(rule.fn(t, ctx))
+            used += tracker.lo is not None or tracker.hi is not None or tracker.opaque
+    return used
 
 
 def test_TKT_SLA_02_deadline_rules_read_now_only_for_open_deadlines() -> None:

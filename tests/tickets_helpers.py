@@ -11,6 +11,7 @@ from csops.models.policy import Policy
 from csops.models.staff import Staff
 from csops.models.ticket import Ticket
 from csops.rules import check_record, check_tree
+from csops.store import LoadedFile
 from csops.yamlio import load_fast
 from tests.fixtures import DEMO_RECORDS
 
@@ -24,9 +25,13 @@ def context(now: str = "2026-11-30 09:00", policy: Policy | None = None) -> Cont
     ctx = Context(policy=policy or Policy(), now=at(now))
     for path in sorted((DEMO_RECORDS / "staff").glob("*.yaml")):
         person = Staff.model_validate(load_fast(path.read_text(encoding="utf-8")))
-        ctx.staff[person.id] = person
-        ctx.records.setdefault("staff", {})[person.id] = person
+        ctx.add(person, LoadedFile(rel=f"records/staff/{path.name}", kind="staff"))
     return ctx
+
+
+def put(ctx: Context, record: Any) -> None:
+    """Put ``record`` in the tree, in place of a record with its id (as a command's change would)."""
+    ctx.replace(ctx.get(record.KIND, record.id), record)
 
 
 BASE: dict[str, dict[str, Any]] = {
@@ -61,7 +66,7 @@ def ticket(type_: str = "complaint", events: list[tuple[str, str, str, dict[str,
 def rule_hits(t: Ticket, rule_id: str, ctx: Context | None = None) -> list[str]:
     """Messages of ``rule_id`` findings for ``t`` (record and tree rules)."""
     ctx = ctx or context()
-    ctx.records.setdefault("ticket", {})[t.id] = t
+    put(ctx, t)
     problems = check_record(t, ctx) + check_tree(ctx)
     return [p.message for p in problems if p.rule == rule_id]
 

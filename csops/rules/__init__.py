@@ -57,10 +57,11 @@ class Rule:
     enforcement: str
     fn: Callable[..., Iterable[Problem]]
     #: For a tree rule whose findings fall apart into independent groups (one per record id, per
-    #: customer, per day ...): the group a record belongs to, or None when the rule ignores it. The
-    #: rule then runs once per group, on a context holding only that group's records, so a change
-    #: re-checks only the groups it touches.
-    group: Callable[[Any], str | None] | None = None
+    #: customer, per day ...): ``group(record, ctx)``, the group a record belongs to, or None when the
+    #: rule ignores it; it may read the policy and calendar, never other records. The rule then runs
+    #: once per group, on a context holding only that group's records (and the roster, for names),
+    #: so a change re-checks only the groups it touches.
+    group: Callable[[Any, Context], str | None] | None = None
     #: With ``group``: the rule asks only whether the group has a member (its first one is enough).
     first_only: bool = False
 
@@ -81,7 +82,7 @@ def record_rule(
 
 def tree_rule(
     rule_id: str, *, title: str, severity: Severity = Severity.error, enforcement: str = "audit check",
-    group: Callable[[Any], str | None] | None = None, first_only: bool = False,
+    group: Callable[[Any, Context], str | None] | None = None, first_only: bool = False,
 ) -> Callable[[TreeFn], TreeFn]:
     """Register a rule over the whole tree; see :class:`Rule` for ``group`` and ``first_only``."""
 
@@ -137,12 +138,12 @@ def run_tree_rule(rule: Rule, ctx: Context) -> list[Problem]:
         return [_crash(rule, exc)]
 
 
-def groups_of(rule: Rule, entries: Iterable[tuple[Any, Any]]) -> dict[str, list[tuple[Any, Any]]]:
+def groups_of(rule: Rule, entries: Iterable[tuple[Any, Any]], ctx: Context) -> dict[str, list[tuple[Any, Any]]]:
     """The rule's groups in order of first appearance: group → its (record, file) pairs in order."""
     assert rule.group is not None
     groups: dict[str, list[tuple[Any, Any]]] = {}
     for record, loaded in entries:
-        key = rule.group(record)
+        key = rule.group(record, ctx)
         if key is not None:
             groups.setdefault(key, []).append((record, loaded))
     return groups
@@ -169,7 +170,7 @@ def check_tree(ctx: Context) -> list[Problem]:
         if rule.group is None:
             problems.extend(run_tree_rule(rule, ctx))
         else:
-            for members in groups_of(rule, ctx.entries).values():
+            for members in groups_of(rule, ctx.entries, ctx).values():
                 problems.extend(run_grouped(rule, ctx, members))
     return problems
 

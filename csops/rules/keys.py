@@ -610,7 +610,7 @@ def loan_no_take_home(loan: KeyLoan, ctx: Context) -> Iterator[Problem]:
 
 
 @tree_rule("KEY-LOAN-02", title="one holder per copy at a time", enforcement="validation error",
-           group=lambda r: f"{r.key}#{r.copy_no}" if isinstance(r, KeyLoan) and r.events else None)
+           group=lambda r, ctx: f"{r.key}#{r.copy_no}" if isinstance(r, KeyLoan) and r.events else None)
 def one_holder_per_copy(ctx: Context) -> Iterator[Problem]:
     by_copy: dict[tuple[str, str], list[KeyLoan]] = {}
     for loan in ctx.of(KeyLoan):

@@ -31,7 +31,15 @@ from csops.models.ticket import (
     Validity,
 )
 from csops.rules import Problem, record_rule, tree_rule
-from csops.sla import STATE_LABELS, Deadline, is_night, night_mornings, severity_key, ticket_deadlines
+from csops.sla import (
+    STATE_LABELS,
+    Deadline,
+    is_night,
+    morning_after,
+    night_mornings,
+    severity_key,
+    ticket_deadlines,
+)
 
 T = TicketType
 
@@ -173,8 +181,14 @@ def first_owner_is_receiver(t: Ticket, ctx: Context) -> Iterator[Problem]:
                       "the first-contact owner is whoever received the request; pass it on with forward/assign")
 
 
+def _by_contact(record: Record, ctx: Context) -> str | None:
+    if isinstance(record, Ticket) and record.customer.contact and record.events:
+        return f"{record.customer.contact}\0{record.type.value}"
+    return None
+
+
 @tree_rule("TKT-FCR-05", title="a second contact about an open matter is flagged as a repeat contact",
-           severity=Level.warning, enforcement="warning")
+           severity=Level.warning, enforcement="warning", group=_by_contact)
 def repeat_contact(ctx: Context) -> Iterator[Problem]:
     for later, earlier in repeat_contacts(ctx):
         yield Problem(f"the customer called again ({later.id}) while {earlier.id} was still open: "
@@ -395,7 +409,19 @@ def night_receiver(t: Ticket, ctx: Context) -> Iterator[Problem]:
                       "check the receiver; night duty is the security monitoring room (CFL-24)")
 
 
-@tree_rule("TKT-NGT-04", title="every after-hours ticket is in the 08:00 handover book", severity=Level.warning)
+def _by_morning(record: Record, ctx: Context) -> str | None:
+    """The morning whose 08:00 book a night ticket belongs in; a book's own day."""
+    from csops.models.handover import Handover, HandoverType
+
+    if isinstance(record, Ticket) and record.events and is_night(ctx.calendar, record.received_at):
+        return morning_after(ctx.calendar, record.received_at).date().isoformat()
+    if isinstance(record, Handover) and record.type is HandoverType.security_to_cs:
+        return record.date.isoformat()
+    return None
+
+
+@tree_rule("TKT-NGT-04", title="every after-hours ticket is in the 08:00 handover book", severity=Level.warning,
+           group=_by_morning)
 def night_tickets_handed_over(ctx: Context) -> Iterator[Problem]:
     """Checked once the 08:00 security→CS handover of that morning exists (HOV-SEC-01 flags a missing one)."""
     from csops.models import kinds
@@ -697,7 +723,15 @@ def sim_swap(t: Ticket, ctx: Context) -> Iterator[Problem]:
         yield from _pair(d.old_sim, d.new_sim, "SIM", i, "--old-sim and --new-sim")
 
 
-@tree_rule("TKT-TRM-04", title="no terminal or SIM number is active on two vehicles at once")
+def _with_swaps(record: Record, ctx: Context) -> str | None:
+    """Tickets that fit or take off a terminal or SIM: one group (they are few)."""
+    if isinstance(record, Ticket) and any(
+            d.old_terminal_no or d.new_terminal_no or d.old_sim or d.new_sim for _, d in _dispatches(record)):
+        return "swaps"
+    return None
+
+
+@tree_rule("TKT-TRM-04", title="no terminal or SIM number is active on two vehicles at once", group=_with_swaps)
 def swaps_consistent(ctx: Context) -> Iterator[Problem]:
     current: dict[tuple[str, str], tuple[str, Ticket]] = {}  # (kind, number) → (plate, ticket)
     rows = []
@@ -828,7 +862,8 @@ def kesu_number(t: Ticket, ctx: Context) -> Iterator[Problem]:
                       "serial 01–99 per year-month and station")
 
 
-@tree_rule("TKT-QC-03", title="客诉 numbers are unique over the merged tree", enforcement="validation error")
+@tree_rule("TKT-QC-03", title="客诉 numbers are unique over the merged tree", enforcement="validation error",
+           group=lambda r, ctx: r.kesu.kesu_no or None if isinstance(r, Ticket) and r.kesu else None)
 def kesu_unique(ctx: Context) -> Iterator[Problem]:
     seen: dict[str, str] = {}
     for t in sorted(ctx.of(Ticket), key=lambda x: x.id):
@@ -859,7 +894,9 @@ def kesu_facts(t: Ticket, ctx: Context) -> Iterator[Problem]:
 
 
 @tree_rule("TKT-CMP-12", title="the complaint office and phone are configured for customer-facing forms",
-           severity=Level.warning, enforcement="validation error (site config)")
+           severity=Level.warning, enforcement="validation error (site config)",
+           group=lambda r, ctx: "complaint" if isinstance(r, Ticket) and r.type is T.complaint else None,
+           first_only=True)
 def complaint_office(ctx: Context) -> Iterator[Problem]:
     if any(t.type is T.complaint for t in ctx.of(Ticket)):
         office = ctx.policy.office
