@@ -50,7 +50,7 @@ class Context:
         (e.g. ``"keys.loans_by_copy"``); every ``add``/``replace`` drops all indexes.
         """
         try:
-            return self._memo[key]  # type: ignore[no-any-return]
+            return self._memo[key]
         except KeyError:
             value = self._memo[key] = build()
             return value
