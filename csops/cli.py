@@ -23,6 +23,7 @@ from csops.findings import EXIT_INTERNAL
 #: Command name → "module:attribute". One line per command group.
 COMMANDS: dict[str, str] = {
     "init": "csops.commands.init:init",
+    "generate": "csops.commands.generate:generate",
     "validate": "csops.commands.validate:validate",
     "hook": "csops.commands.hook:hook",
     "status": "csops.commands.status:status",

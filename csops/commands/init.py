@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -47,9 +48,6 @@ def init(directory: Path, office_name: str, station: str, no_hook: bool) -> None
     """
     from csops import git
     from csops.commands.hook import install_hook
-    from csops.commands.schemas import write_schemas
-    from csops.models.policy import Office, Policy
-    from csops.session import render
     from csops.store import check_station
 
     try:
@@ -60,21 +58,9 @@ def init(directory: Path, office_name: str, station: str, no_hook: bool) -> None
     policy_path = root / "records" / "policy.yaml"
     if policy_path.exists():
         raise click.ClickException(f"{policy_path} already exists: this is a records repository already")
-    root.mkdir(parents=True, exist_ok=True)
-    if git.toplevel(root) != root:
-        git.init(root)
-    (root / "records" / "staff").mkdir(parents=True, exist_ok=True)
-    (root / "records" / "staff" / ".gitkeep").touch()
-    policy = Policy(office=Office(name=office_name))
-    policy_path.write_text(render(policy, "records/policy.yaml", None), encoding="utf-8")
-    write_schemas(root / "schemas")
-    (root / "README.md").write_text(OFFICE_README.format(name=office_name), encoding="utf-8")
-    (root / ".pre-commit-config.yaml").write_text(PRE_COMMIT_CONFIG, encoding="utf-8")
-    (root / ".gitignore").write_text(".csops-cache/\n", encoding="utf-8")
-    git.set_config(root, "csops.station", station)
+    paths = scaffold(root, office_name, station)
     if not no_hook:
         install_hook(root)
-    paths = ["records", "schemas", "README.md", ".pre-commit-config.yaml", ".gitignore"]
     git.add(root, paths)
     identity = None if git.config_get("user.email", root) else ("csops", "csops@localhost")
     git.commit(root, paths, "建立记录库 (initialise the records repository)\n\nCsops-Action: init\n",
@@ -87,3 +73,29 @@ def _git_author(root: Path) -> str:
     from csops import git
 
     return f"{git.config_get('user.name', root) or 'csops'} <{git.config_get('user.email', root)}>"
+
+
+def scaffold(root: Path, office_name: str, station: str, policy: Any = None) -> list[str]:
+    """Lay out a records repository at ``root`` (git repo, policy, schemas, README, station), uncommitted.
+
+    Returns the paths to commit. ``policy`` (a Policy) replaces the default one. Used by ``init`` and by
+    ``csops generate``.
+    """
+    from csops import git
+    from csops.commands.schemas import write_schemas
+    from csops.models.policy import Office, Policy
+    from csops.session import render
+
+    root.mkdir(parents=True, exist_ok=True)
+    if git.toplevel(root) != root:
+        git.init(root)
+    (root / "records" / "staff").mkdir(parents=True, exist_ok=True)
+    (root / "records" / "staff" / ".gitkeep").touch()
+    policy = policy if policy is not None else Policy(office=Office(name=office_name))
+    (root / "records" / "policy.yaml").write_text(render(policy, "records/policy.yaml", None), encoding="utf-8")
+    write_schemas(root / "schemas")
+    (root / "README.md").write_text(OFFICE_README.format(name=office_name), encoding="utf-8")
+    (root / ".pre-commit-config.yaml").write_text(PRE_COMMIT_CONFIG, encoding="utf-8")
+    (root / ".gitignore").write_text(".csops-cache/\n", encoding="utf-8")
+    git.set_config(root, "csops.station", station)
+    return ["records", "schemas", "README.md", ".pre-commit-config.yaml", ".gitignore"]
