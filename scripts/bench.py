@@ -159,24 +159,67 @@ def office_key(size: int, seed: int, gen_src: Path, stand_in: bool) -> str:
         digest = hashlib.sha256()
         for path in sorted((PROJECT / "records").rglob("*.yaml")):
             digest.update(path.read_bytes())
-        return f"demo-{csops_version()}-{digest.hexdigest()[:8]}"
+        return f"demo-{size}-{csops_version()}-{digest.hexdigest()[:8]}"
     generator = generator_source(gen_src)
     assert generator is not None
     return f"{size}-{seed}-{csops_version()}-{hashlib.sha256(generator.read_bytes()).hexdigest()[:8]}"
 
 
-def make_stand_in(root: Path) -> dict[str, Any]:
-    """The demo office of records/ as a git repo, read as of DEMO_NOW (until the generator exists)."""
+STAMP_RE = re.compile(r"\b(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2})?)?")
+SPAN = timedelta(weeks=9)  # longer than the demo's two months; whole weeks keep weekdays
+
+
+def make_stand_in(root: Path, size: int) -> dict[str, Any]:
+    """The demo office of records/ as a git repo, read as of DEMO_NOW (until the generator exists).
+
+    Asked for more records than the demo has, it adds copies of the demo's closed tickets moved back
+    in time by whole 9-week spans (new ids at station X, one commit per span), so the tree grows
+    the way a long-running office's does. A stand-in: the generator's offices are the real thing.
+    """
     result = run_cmd([CSOPS, "init", str(root), "--station", "A", "--no-hook"], PROJECT, 120)
     if result.rc != 0:
         raise BenchError(f"csops init failed: {result.stderr}")
     shutil.rmtree(root / "records")
     shutil.copytree(PROJECT / "records", root / "records")
+    identity = ["-c", "user.name=csops-bench", "-c", "user.email=bench@csops.invalid"]
     git(root, "add", "-A")
-    git(root, "-c", "user.name=csops-bench", "-c", "user.email=bench@csops.invalid", "commit", "-q", "-m",
-        "demo office (bench stand-in)")
+    git(root, *identity, "commit", "-q", "-m", "demo office (bench stand-in)")
     total = sum(1 for _ in (root / "records").rglob("*.yaml"))
-    return {"now": DEMO_NOW, "total": total, "stand_in": "demo office of records/"}
+    demo_total = total
+    sources = []
+    for path in sorted((PROJECT / "records" / "tickets").rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"^status: closed$", text, re.M) and "kesu" not in text:
+            sources.append(text)
+    serials: dict[str, int] = {}
+    span = 0
+    while total < size and sources:
+        span += 1
+        shift = SPAN * span
+        for text in sources:
+            if total >= size:
+                break
+
+            def moved(match: re.Match[str], shift: timedelta = shift) -> str:
+                day = datetime.strptime(match.group(1), "%Y-%m-%d") - shift
+                return f"{day:%Y-%m-%d}{match.group(2) or ''}"
+
+            new = STAMP_RE.sub(moved, text)
+            received = re.search(r"^  - at: (\d{4})-(\d{2})", new, re.M)
+            assert received
+            yymm = received.group(1)[2:] + received.group(2)
+            serials[yymm] = serials.get(yymm, 0) + 1
+            old_id = re.search(r"^id: (\S+)", text, re.M).group(1)  # type: ignore[union-attr]
+            new_id = f"T-{yymm}-X{serials[yymm]:03d}"
+            new = new.replace(old_id, new_id)
+            target = root / "records" / "tickets" / f"20{yymm[:2]}" / yymm[2:] / f"{new_id}.yaml"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(new, encoding="utf-8")
+            total += 1
+        git(root, "add", "-A")
+        git(root, *identity, "commit", "-q", "-m", f"stand-in: demo tickets {span * 9} weeks earlier")
+    return {"now": DEMO_NOW, "total": total, "stand_in": f"demo office of records/ ({demo_total} records)"
+            + (f" + {total - demo_total} closed demo tickets moved back in 9-week spans" if total > demo_total else "")}
 
 
 def generate(root: Path, size: int, seed: int, commits: str, gen_src: Path, timeout: float) -> dict[str, Any]:
@@ -208,7 +251,7 @@ def ensure_office(cache: Path, size: int, args: argparse.Namespace) -> tuple[Pat
     home.mkdir(parents=True)
     say(f"  generating office {key} ...")
     if args.stand_in:
-        meta = make_stand_in(home / "office")
+        meta = make_stand_in(home / "office", size)
     else:
         meta = generate(home / "office", size, args.seed, args.commits, args.generator_src, args.gen_timeout)
     meta_file.write_text(json.dumps(meta, ensure_ascii=False, indent=1))
@@ -742,7 +785,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--generator-src", type=Path, default=PROJECT,
                         help="source tree whose csops/generate.py makes the offices (e.g. another worktree)")
     parser.add_argument("--stand-in", action="store_true",
-                        help="bench the demo office of records/ (one size, whatever --sizes says)")
+                        help="until the generator exists: the demo office of records/, grown to each size with "
+                             "copies of its closed tickets moved back in time (--sizes 0: the demo alone)")
     parser.add_argument("--peer-venv", type=Path, default=PROJECT / ".venv-bench")
     parser.add_argument("--json", type=Path, help="write the results as JSON here")
     parser.add_argument("--md", type=Path, help="write the tables as Markdown here")
@@ -755,8 +799,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if not args.stand_in and generator_source(args.generator_src) is None:
         parser.error(f"no generator at {args.generator_src}/csops/generate.py: pass --generator-src DIR "
                      "(a checkout that has it) or --stand-in")
-    if args.stand_in:
-        args.sizes = args.sizes[:1]
     args.sizes = sorted(set(args.sizes))
     return args
 
@@ -782,7 +824,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = False
     skip_larger: set[str] = set()
     for size in args.sizes:
-        say(f"\n== {size:,} records" + (" (stand-in: the demo office)" if args.stand_in else ""))
+        say(f"\n== {size:,} records" + (" (stand-in from the demo office)" if args.stand_in else ""))
         pristine, meta = ensure_office(args.offices, size, args)
         total = int(meta.get("total") or size)
         labels[size] = f"{total / 1000:g}k" if total >= 1000 else str(total)
