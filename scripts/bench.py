@@ -77,6 +77,10 @@ class BenchError(RuntimeError):
     """A command of the benchmark did not do what it should: the numbers would mean nothing."""
 
 
+class Timeout(RuntimeError):
+    """A set-up command (a warm-up, a trial) ran past --timeout: the row cannot be measured."""
+
+
 # -- running one command -----------------------------------------------------------------------------
 
 
@@ -286,8 +290,9 @@ class Office:
         return [CSOPS, "--root", str(self.root), "--now", self.now, *args]
 
     def run(self, argv: Sequence[str], expect: Sequence[int] = (0,)) -> Run:
+        """An untimed set-up command: it must exit as expected and in time."""
         result = run_cmd(argv, self.root, self.timeout)
-        check_run(result, expect)
+        check_run(result, expect, setup=True)
         return result
 
     def reset(self) -> None:
@@ -350,7 +355,7 @@ class Office:
                 if result.rc == 0:
                     self._open = ticket
                     break
-                check_run(result, (0, 1))
+                check_run(result, (0, 1), setup=True)
                 refusals.append(f"{ticket[0]}: {result.stderr.strip()[:300] or result.stdout.strip()[:300]}")
             else:
                 raise BenchError("no open ticket resolves cleanly:\n  " + "\n  ".join(refusals or ["none open"]))
@@ -370,8 +375,10 @@ class Office:
         return chosen
 
 
-def check_run(result: Run, expect: Sequence[int]) -> None:
+def check_run(result: Run, expect: Sequence[int], setup: bool = False) -> None:
     if result.timed_out:
+        if setup:
+            raise Timeout(f"set-up `{' '.join(short(a) for a in result.argv[:6])} ...` ran past the timeout")
         return
     if result.rc not in expect or "Traceback (most recent call last)" in result.stderr:
         tail = (result.stderr.strip() or result.stdout.strip())[-1500:]
@@ -441,6 +448,8 @@ class SizeBench:
         self.size = int(meta.get("total") or 0)
 
     def repeats(self, row: Row) -> int:
+        if row.group == "peer":
+            return self.args.peer_repeat
         if row.cold:
             return self.args.cold_repeat or (1 if self.size >= 50_000 else 3)
         return self.args.repeat
@@ -450,9 +459,7 @@ class SizeBench:
                 warmup: bool = False) -> Cell:
         cell = Cell()
         if warmup:
-            first = self.o.run(argv(), expect)
-            if first.timed_out:
-                return Cell(status="timeout", note=f"> {self.args.timeout:g} s (warm-up)")
+            self.o.run(argv(), expect)
         for _ in range(self.repeats(row)):
             if before:
                 before()
@@ -605,7 +612,7 @@ class SizeBench:
         # xargs: the file list may not fit one command line at 100k; it waits for each check-jsonschema,
         # so their times and peak RSS are in its rusage. 123: some file did not validate.
         cell = self.measure(row, lambda: ["xargs", "-0", "-a", str(listing), str(tool), "--schemafile", str(SCHEMA)],
-                            (0, 1, 123), warmup=True)
+                            (0, 1, 123))
         cell.note = f"{len(tickets)} files, cold (no cache), exit {cell.runs[0]['rc'] if cell.runs else '?'}"
         return cell
 
@@ -617,7 +624,7 @@ class SizeBench:
         ledger = self.cache_home / f"ledger-{count}.beancount"
         if not ledger.exists():
             write_ledger(ledger, count)
-        cell = self.measure(row, lambda: [str(tool), "--no-cache", str(ledger)], warmup=True)
+        cell = self.measure(row, lambda: [str(tool), "--no-cache", str(ledger)])
         cell.note = f"{count} transactions, --no-cache"
         return cell
 
@@ -631,6 +638,10 @@ class SizeBench:
                 self.o.reset()
             cell = Cell(status="failed", note=str(exc).splitlines()[0][:160])
             say(f"    FAILED {row.key}: {exc}")
+        except Timeout as exc:
+            with contextlib.suppress(BenchError):
+                self.o.reset()
+            cell = Cell(status="timeout", note=f"> {self.args.timeout:g} s ({exc})"[:160])
         say(f"    {row.key:<18} {fmt_cell(cell, row.metric):>12}  {cell.note}  "
             f"[{time.perf_counter() - started:.1f} s]")
         return cell
@@ -666,7 +677,7 @@ def fmt_cell(cell: Cell | None, metric: str) -> str:
     if cell is None or cell.status == "skipped":
         return "-"
     if cell.status == "timeout":
-        return cell.note or "> timeout"
+        return cell.note.split(" (")[0] if cell.note else "> timeout"
     if cell.status in ("failed", "unavailable"):
         return cell.status.upper() if cell.status == "failed" else "unavailable"
     return fmt_s(cell.median(metric)) + (" cpu" if metric == "cpu" else "")
@@ -776,6 +787,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="runs per row; the median is reported")
     parser.add_argument("--cold-repeat", type=int, default=0,
                         help="runs of the slow cold rows (default 3, 1 from 50k records)")
+    parser.add_argument("--peer-repeat", type=int, default=1,
+                        help="runs of each peer (reference points, not targets; check-jsonschema is slow)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds before a command is killed")
     parser.add_argument("--gen-timeout", type=float, default=3600, help="seconds allowed to generate one office")
     parser.add_argument("--rows", default="", help=f"comma-separated subset of: {','.join(ROW_KEYS)}")
@@ -858,7 +871,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine": machine(), "when": datetime.now().astimezone().isoformat(timespec="seconds"),
         "commit": git(PROJECT, "rev-parse", "--short", "HEAD", check=False),
         "settings": {"repeat": args.repeat, "cold_repeat": args.cold_repeat or "3 (1 from 50k)",
-                     "timeout_s": args.timeout, "stand_in": args.stand_in, "seed": args.seed, "commits": args.commits},
+                     "peer_repeat": args.peer_repeat, "timeout_s": args.timeout, "stand_in": args.stand_in, "seed": args.seed, "commits": args.commits},
         "measure": "wall: perf_counter around the child; cpu and peak RSS: os.wait4() rusage of the child "
                    "(ru_utime+ru_stime, ru_maxrss) including the descendants it waited for",
         "offices": {str(s): offices[s] for s in sizes},
