@@ -163,7 +163,7 @@ def office_key(size: int, seed: int, gen_src: Path, stand_in: bool) -> str:
         digest = hashlib.sha256()
         for path in sorted((PROJECT / "records").rglob("*.yaml")):
             digest.update(path.read_bytes())
-        return f"demo-{size}-{csops_version()}-{digest.hexdigest()[:8]}"
+        return f"demo{STAND_IN_VERSION}-{size}-{csops_version()}-{digest.hexdigest()[:8]}"
     generator = generator_source(gen_src)
     assert generator is not None
     return f"{size}-{seed}-{csops_version()}-{hashlib.sha256(generator.read_bytes()).hexdigest()[:8]}"
@@ -171,14 +171,16 @@ def office_key(size: int, seed: int, gen_src: Path, stand_in: bool) -> str:
 
 STAMP_RE = re.compile(r"\b(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2})?)?")
 SPAN = timedelta(weeks=9)  # longer than the demo's two months; whole weeks keep weekdays
+SPANS = 24
+STAND_IN_VERSION = 2  # bump when make_stand_in changes: the cached offices are then rebuilt
 
 
 def make_stand_in(root: Path, size: int) -> dict[str, Any]:
     """The demo office of records/ as a git repo, read as of DEMO_NOW (until the generator exists).
 
     Asked for more records than the demo has, it adds copies of the demo's closed tickets moved back
-    in time by whole 9-week spans (new ids at station X, one commit per span), so the tree grows
-    the way a long-running office's does. A stand-in: the generator's offices are the real thing.
+    in time by whole 9-week spans, at most 24 of them (new ids at station X, several copies per span
+    when needed, one commit per span), so the tree grows the way a long-running office's does. A stand-in: the generator's offices are the real thing.
     """
     result = run_cmd([CSOPS, "init", str(root), "--station", "A", "--no-hook"], PROJECT, 120)
     if result.rc != 0:
@@ -196,11 +198,13 @@ def make_stand_in(root: Path, size: int) -> dict[str, Any]:
         if re.search(r"^status: closed$", text, re.M) and "kesu" not in text:
             sources.append(text)
     serials: dict[str, int] = {}
+    # at most SPANS spans back (4 years, the calendar's range); denser spans for larger offices
+    per_span = -(-(size - total) // (max(len(sources), 1) * SPANS))
     span = 0
     while total < size and sources:
         span += 1
         shift = SPAN * span
-        for text in sources:
+        for text in sources * per_span:
             if total >= size:
                 break
 
