@@ -236,9 +236,17 @@ def generate(root: Path, size: int, seed: int, commits: str, gen_src: Path, time
             "meta = generate_office(Path(sys.argv[1]), int(sys.argv[2]), seed=int(sys.argv[3]), commits=sys.argv[4]); "
             "print(json.dumps(meta, default=str))")
     env = child_env()
+    python = [sys.executable]
     if gen_src.resolve() != PROJECT:
-        env["PYTHONPATH"] = str(gen_src)
-    result = run_cmd([sys.executable, "-c", code, str(root), str(size), str(seed), commits], PROJECT,
+        # another checkout's csops: -S keeps the editable install of this one (a .pth) out,
+        # the venv's site-packages still give it its dependencies
+        import sysconfig
+
+        paths = sysconfig.get_paths()
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([str(gen_src), paths["purelib"], paths["platlib"]]))
+        python.append("-S")
+    # cwd is the generator's tree: `python -c` puts the cwd first on sys.path
+    result = run_cmd([*python, "-c", code, str(root), str(size), str(seed), commits], gen_src,
                      timeout, env)
     if result.rc != 0:
         raise BenchError(f"generating {size} records failed (rc {result.rc}):\n{result.stderr[-3000:]}")
