@@ -85,24 +85,49 @@ def group_fingerprint(members: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {"group": hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}
 
 
-@dataclass
 class Evaluation:
-    """One cached evaluation: what it read (kind → fingerprint), its "now" interval, its findings."""
+    """One cached evaluation: what it read (kind → fingerprint), its "now" interval, its findings.
 
-    reads: dict[str, str]
-    tracker: Tracker
-    findings: list[Stored]
+    Kept in the form marshal gives back and checked in that form: a run over 100,000 records asks
+    ``holds`` of every one, and decoding each into objects first would cost more than the check.
+    """
+
+    __slots__ = ("reads", "_tracker", "_state", "findings")
+
+    def __init__(self, reads: dict[str, str], tracker: Tracker | None, findings: list[Stored],
+                 state: tuple[Any, ...] | None = None) -> None:
+        self.reads = reads
+        self._tracker = tracker
+        self._state = state if state is not None else tracker.state() if tracker is not None else None
+        self.findings = findings
+
+    @property
+    def tracker(self) -> Tracker:
+        if self._tracker is None:
+            self._tracker = Tracker.from_state(self._state)  # type: ignore[arg-type]
+        return self._tracker
 
     def holds(self, fingerprints: dict[str, str], now: datetime) -> bool:
-        return all(fingerprints.get(k, "") == fp for k, fp in self.reads.items()) and self.tracker.holds_at(now)
+        for kind, fp in self.reads.items():
+            if fingerprints.get(kind, "") != fp:
+                return False
+        _, lo, hi, opaque = self._state  # type: ignore[misc]
+        if opaque:
+            return False
+        if lo is None and hi is None:
+            return True
+        t = now.timestamp()
+        if lo is not None and not (t > lo[0] or (lo[1] and t == lo[0])):
+            return False
+        return hi is None or t < hi[0] or bool(hi[1] and t == hi[0])
 
     def state(self) -> tuple[Any, ...]:
-        return (self.reads, self.tracker.state(), self.findings)
+        return (self.reads, self._state, self.findings)
 
     @classmethod
     def from_state(cls, state: tuple[Any, ...]) -> Evaluation:
         reads, tracker, findings = state
-        return cls(dict(reads), Tracker.from_state(tracker), [tuple(f) for f in findings])
+        return cls(reads, None, findings, tracker)
 
 
 @dataclass

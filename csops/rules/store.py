@@ -101,7 +101,8 @@ def summary_matches_fold(record: Record, ctx: Context) -> Iterator[Problem]:
            severity=Severity.warning)
 def calendar_has_official_data(ctx: Context) -> Iterator[Problem]:
     covered = {d.year for d in ctx.policy.calendar.extra_holidays + ctx.policy.calendar.extra_workdays}
-    for year in (ctx.now.year, ctx.now.year + 1):
+    this_year = ctx.calendar.local(ctx.now).date().year  # the same answer all day (csops.tracking)
+    for year in (this_year, this_year + 1):
         if year not in covered and not ctx.calendar.has_official_data(year):
             yield Problem(
                 f"no official holiday schedule for {year}: make-up workdays (调休) are unknown, deadlines may be off",
