@@ -109,6 +109,22 @@ def test_random_changes_equal_cold(demo: Path) -> None:
     assert partial >= 4, "the changes were all answered by a full check: the partial path went untested"
 
 
+def test_generated_office_after_random_changes_equals_cold(tmp_path: Path) -> None:
+    """A realistic office (every family, a busy switchboard number, a git history), changed at random."""
+    from csops.generate import generate_office
+
+    root = tmp_path / "office"
+    made = generate_office(root, 700, seed=7)
+    now = datetime.fromisoformat(str(made["now"]))
+    rng = random.Random(7)
+    same_as_cold(root, now)
+    partial = 0
+    for _ in range(6):
+        _mutations(root, rng)
+        partial += same_as_cold(root, now + timedelta(hours=rng.randrange(0, 72))).get("partial", 0)
+    assert partial >= 3
+
+
 def test_staged_changes_equal_cold(demo: Path) -> None:
     """The hook's view (the index) has its own snapshot; staging a change is seen."""
     same_as_cold(demo, DEMO_NOW, from_index=True)
