@@ -568,7 +568,8 @@ def _rerun_stale(cache: ResultCache, root: Path, mode: str, now: datetime,
     more = reader.many({rel: by_rel[rel][1] for rel in wanted if rel not in fresh})
     if more is None:
         return None
-    files = fresh | more
+    fresh.update(more)  # kept for a second attempt with more kinds: read and validated once
+    files = fresh
     records: dict[str, Record] = {}
     for rel in wanted:
         record = models.get(rel)
@@ -577,6 +578,7 @@ def _rerun_stale(cache: ResultCache, root: Path, mode: str, now: datetime,
                 record = registry[by_rel[rel][0]].model_validate(files[rel].data, context={})
             except ValidationError:
                 return None
+            models[rel] = record
         records[rel] = record
     policy = records.get(policy_rel)
     if not isinstance(policy, Policy):
