@@ -104,12 +104,12 @@ class TrackedNow(datetime):
                    value.microsecond, value.tzinfo, fold=value.fold)
         object.__setattr__(made, "_tracker", tracker)
         object.__setattr__(made, "_offset", offset)
+        object.__setattr__(made, "_p", value)
         return made
 
     def _plain(self) -> datetime:
-        # The fields through datetime's own descriptors: reading them from outside is opaque.
-        y, mo, d, h, mi, s, us = (_FIELD[f](self) for f in _FIELDS)
-        return datetime(y, mo, d, h, mi, s, us, tzinfo=datetime.tzinfo.__get__(self), fold=datetime.fold.__get__(self))
+        """The plain instant (kept at wrap time: comparisons are the hot path of every rule)."""
+        return object.__getattribute__(self, "_p")
 
     def _compare(self, other: Any) -> datetime | None:
         if isinstance(other, datetime) and other.tzinfo is not None and self.tzinfo is not None:
@@ -198,11 +198,10 @@ class TrackedNow(datetime):
 
 
 _PASS_THROUGH = frozenset({
-    "_tracker", "_offset", "wrap", "_plain", "_compare", "astimezone", "date", "timestamp",
+    "_tracker", "_offset", "_p", "wrap", "_plain", "_compare", "astimezone", "date", "timestamp",
     "tzinfo",  # the zone of "now" is the office's, not the time
 })
-_FIELDS = ("year", "month", "day", "hour", "minute", "second", "microsecond")
-_FIELD = {f: getattr(datetime, f).__get__ for f in _FIELDS}
+
 
 
 class TrackedDelta(timedelta):
