@@ -1039,6 +1039,12 @@ class Office:
             else:
                 t1 = self.ev(plan, start, owner, "assign", to=tech, assignee_kind="staff", reason=f"{trade}维修")
             latest = self.work(at, 23 * 60) if not night else self.work(self.morning_after(at), 23 * 60)
+            if rnd.random() < 0.05:
+                # Nobody in: the clock stops until the customer is back (TKT-GEN-08 pauses).
+                t2 = self.ev(plan, t1 + timedelta(minutes=rnd.randint(20, 60)), tech, "wait",
+                             reason="上门时客户不在, 约定另行上门")
+                t1 = self.ev(plan, self.work(t2, rnd.randint(60, 240)), owner, "resume", note="客户已回, 重新安排上门")
+                latest = t1 + timedelta(minutes=rnd.randint(30, 120))
             done = self.ev(plan, min(latest, self.work(t1, rnd.randint(30, 16 * 60))), tech, "resolve", resolution=fix)
             self.callbacks(plan, done, owner, tech, internal=customer_internal, fix=fix)
         elif kind == "repair_product":
@@ -1222,6 +1228,9 @@ class Office:
             if rnd.random() < 0.1:
                 self.ev(plan, first + timedelta(minutes=2), self.pick(["S001", "S002"]), "classify",
                         severity=severity, note="复核定级")
+            if rnd.random() < 0.25:
+                self.ev(plan, first + timedelta(minutes=rnd.randint(10, 60)), handler, "update",
+                        text="已联系客户了解情况, 正在现场核实")
             valid = rnd.random() < 0.8
             fields: dict[str, Any] = {"resolution": f"已处理: {action}", "reply_text": "已为您处理完毕, 感谢您的反馈",
                                       "findings": finding, "evidence": "现场照片及处理记录"}
