@@ -1145,7 +1145,8 @@ class Office:
                            resolution="再次检修并彻底处理", findings="前次处理不彻底", evidence="复查记录",
                            validity="valid", verified_by="S001", corrective_action="复查同类问题并建立回访跟踪",
                            reply_text="已为您再次处理完毕, 感谢您的耐心")
-            cb = self.ev(plan, done + timedelta(hours=rnd.randint(1, 20)), "M001", "callback", mode="phone",
+            mode = "on_site" if data.get("_severity") == "major" else "phone"  # TKT-CB-01
+            cb = self.ev(plan, done + timedelta(hours=rnd.randint(1, 20)), "M001", "callback", mode=mode,
                          reached=True, satisfied=True, signature=True, notes="再次回访, 客户满意")
             self.ev(plan, cb + timedelta(minutes=20), owner, "close", customer_notified_at=cb)
         final = plan.events[-1]["at"] if plan.events[-1]["action"] == "close" else None
