@@ -1039,6 +1039,12 @@ class Office:
             else:
                 t1 = self.ev(plan, start, owner, "assign", to=tech, assignee_kind="staff", reason=f"{trade}维修")
             latest = self.work(at, 23 * 60) if not night else self.work(self.morning_after(at), 23 * 60)
+            if rnd.random() < 0.05:
+                # Nobody in: the clock stops until the customer is back (TKT-GEN-08 pauses).
+                t2 = self.ev(plan, t1 + timedelta(minutes=rnd.randint(20, 60)), tech, "wait",
+                             reason="上门时客户不在, 约定另行上门")
+                t1 = self.ev(plan, self.work(t2, rnd.randint(60, 240)), owner, "resume", note="客户已回, 重新安排上门")
+                latest = t1 + timedelta(minutes=rnd.randint(30, 120))
             done = self.ev(plan, min(latest, self.work(t1, rnd.randint(30, 16 * 60))), tech, "resolve", resolution=fix)
             self.callbacks(plan, done, owner, tech, internal=customer_internal, fix=fix)
         elif kind == "repair_product":
@@ -1139,7 +1145,8 @@ class Office:
                            resolution="再次检修并彻底处理", findings="前次处理不彻底", evidence="复查记录",
                            validity="valid", verified_by="S001", corrective_action="复查同类问题并建立回访跟踪",
                            reply_text="已为您再次处理完毕, 感谢您的耐心")
-            cb = self.ev(plan, done + timedelta(hours=rnd.randint(1, 20)), "M001", "callback", mode="phone",
+            mode = "on_site" if data.get("_severity") == "major" else "phone"  # TKT-CB-01
+            cb = self.ev(plan, done + timedelta(hours=rnd.randint(1, 20)), "M001", "callback", mode=mode,
                          reached=True, satisfied=True, signature=True, notes="再次回访, 客户满意")
             self.ev(plan, cb + timedelta(minutes=20), owner, "close", customer_notified_at=cb)
         final = plan.events[-1]["at"] if plan.events[-1]["action"] == "close" else None
@@ -1222,6 +1229,9 @@ class Office:
             if rnd.random() < 0.1:
                 self.ev(plan, first + timedelta(minutes=2), self.pick(["S001", "S002"]), "classify",
                         severity=severity, note="复核定级")
+            if rnd.random() < 0.25:
+                self.ev(plan, first + timedelta(minutes=rnd.randint(10, 60)), handler, "update",
+                        text="已联系客户了解情况, 正在现场核实")
             valid = rnd.random() < 0.8
             fields: dict[str, Any] = {"resolution": f"已处理: {action}", "reply_text": "已为您处理完毕, 感谢您的反馈",
                                       "findings": finding, "evidence": "现场照片及处理记录"}
