@@ -86,7 +86,47 @@ def _stamp(value: datetime) -> float:
     return value.timestamp()
 
 
-class TrackedNow(datetime):
+class _ComparedWithNow:
+    """The comparison operators of a tracked value: ``_compare`` notes the threshold (or makes the
+    evaluation opaque and returns None), then the plain values are compared."""
+
+    _tracker: Tracker
+
+    def _compare(self, other: Any) -> Any:
+        raise NotImplementedError
+
+    def _plain(self) -> Any:
+        raise NotImplementedError
+
+    def __lt__(self, other: Any) -> bool:
+        o = self._compare(other)
+        return self._plain() < o if o is not None else NotImplemented
+
+    def __le__(self, other: Any) -> bool:
+        o = self._compare(other)
+        return self._plain() <= o if o is not None else NotImplemented
+
+    def __gt__(self, other: Any) -> bool:
+        o = self._compare(other)
+        return self._plain() > o if o is not None else NotImplemented
+
+    def __ge__(self, other: Any) -> bool:
+        o = self._compare(other)
+        return self._plain() >= o if o is not None else NotImplemented
+
+    def __eq__(self, other: object) -> bool:
+        o = self._compare(other)
+        return bool(self._plain() == o) if o is not None else False
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        self._tracker.opaque = True
+        return hash(self._plain())
+
+
+class TrackedNow(_ComparedWithNow, datetime):
     """``datetime`` for "now" that reports each comparison to a tracker.
 
     ``offset`` is what has been added to the real now (``now + timedelta(minutes=5)`` is still
@@ -122,32 +162,6 @@ class TrackedNow(datetime):
         self._tracker.opaque = True
         return None
 
-    def __lt__(self, other: Any) -> bool:
-        o = self._compare(other)
-        return self._plain() < o if o is not None else NotImplemented
-
-    def __le__(self, other: Any) -> bool:
-        o = self._compare(other)
-        return self._plain() <= o if o is not None else NotImplemented
-
-    def __gt__(self, other: Any) -> bool:
-        o = self._compare(other)
-        return self._plain() > o if o is not None else NotImplemented
-
-    def __ge__(self, other: Any) -> bool:
-        o = self._compare(other)
-        return self._plain() >= o if o is not None else NotImplemented
-
-    def __eq__(self, other: object) -> bool:
-        o = self._compare(other)
-        return self._plain() == o if o is not None else False
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    def __hash__(self) -> int:
-        self._tracker.opaque = True
-        return hash(self._plain())
 
     def __add__(self, other: Any) -> Any:
         if isinstance(other, timedelta):
@@ -204,7 +218,7 @@ _PASS_THROUGH = frozenset({
 
 
 
-class TrackedDelta(timedelta):
+class TrackedDelta(_ComparedWithNow, timedelta):
     """``now - t`` (sign 1) or ``t - now`` (sign -1): comparisons with a duration are thresholds on now."""
 
     _tracker: Tracker
@@ -229,32 +243,6 @@ class TrackedDelta(timedelta):
         get = timedelta.days.__get__, timedelta.seconds.__get__, timedelta.microseconds.__get__
         return timedelta(days=get[0](self), seconds=get[1](self), microseconds=get[2](self))
 
-    def __lt__(self, other: Any) -> bool:
-        o = self._compare(other)
-        return self._plain() < o if o is not None else NotImplemented
-
-    def __le__(self, other: Any) -> bool:
-        o = self._compare(other)
-        return self._plain() <= o if o is not None else NotImplemented
-
-    def __gt__(self, other: Any) -> bool:
-        o = self._compare(other)
-        return self._plain() > o if o is not None else NotImplemented
-
-    def __ge__(self, other: Any) -> bool:
-        o = self._compare(other)
-        return self._plain() >= o if o is not None else NotImplemented
-
-    def __eq__(self, other: object) -> bool:
-        o = self._compare(other)
-        return self._plain() == o if o is not None else False
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    def __hash__(self) -> int:
-        self._tracker.opaque = True
-        return hash(self._plain())
 
     def __getattribute__(self, name: str) -> Any:
         if name.startswith("_") or name in ("wrap",):
@@ -266,7 +254,7 @@ class TrackedDelta(timedelta):
         return self._plain().__reduce_ex__(protocol)
 
 
-class TrackedStamp(float):
+class TrackedStamp(_ComparedWithNow, float):
     """``now.timestamp()``: comparisons with a number are thresholds on now; arithmetic is opaque."""
 
     _tracker: Tracker
@@ -278,39 +266,15 @@ class TrackedStamp(float):
         made._tracker, made._offset = tracker, offset
         return made
 
-    def _cmp(self, other: Any) -> float | None:
+    def _plain(self) -> float:
+        return float(self)
+
+    def _compare(self, other: Any) -> float | None:
         if isinstance(other, (int, float)) and not isinstance(other, (bool, TrackedStamp)):
             self._tracker.compared(float(self) - self._offset, float(other) - self._offset)
             return float(other)
         self._tracker.opaque = True
         return None
-
-    def __lt__(self, other: Any) -> bool:
-        o = self._cmp(other)
-        return float(self) < o if o is not None else NotImplemented
-
-    def __le__(self, other: Any) -> bool:
-        o = self._cmp(other)
-        return float(self) <= o if o is not None else NotImplemented
-
-    def __gt__(self, other: Any) -> bool:
-        o = self._cmp(other)
-        return float(self) > o if o is not None else NotImplemented
-
-    def __ge__(self, other: Any) -> bool:
-        o = self._cmp(other)
-        return float(self) >= o if o is not None else NotImplemented
-
-    def __eq__(self, other: object) -> bool:
-        o = self._cmp(other)
-        return float(self) == o if o is not None else False
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    def __hash__(self) -> int:
-        self._tracker.opaque = True
-        return float.__hash__(self)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         return (float, (float(self),))
