@@ -7,8 +7,9 @@ is the reporters'. Collects all findings and never stops at the first.
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -281,47 +282,38 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
         for s in evaluation.findings:
             by_rel[s[0]].findings.append(finding(s))
 
-    for record, loaded in list(ctx.entries):
-        if not selected(loaded.rel, only):
-            continue
-        key = (loaded.rel, loaded.blob, record.KIND)
-        old = old_records.get(key)
-        if old is not None and old.holds(fps, now):
+    def reuse_or_run(into: dict[Any, Evaluation], key: Any, old: Evaluation | None, reads: dict[str, str],
+                     run: Callable[[], list[Problem]], default: LoadedFile | None, grouped: bool = False) -> None:
+        """Replay ``old`` when it still holds; else run the evaluation under a tracker and keep it."""
+        if old is not None and old.holds(reads, now):
             replay(old)
-            records[key] = old
-            continue
+            into[key] = old
+            return
         with ctx.tracking(Tracker()) as tracker:
-            problems = check_record(record, ctx)
-        made = findings_for(problems, ctx, loaded, tracker)
-        records[key] = Evaluation({k: fps.get(k, "") for k in tracker.kinds}, tracker, [stored(f) for f in made])
+            problems = run()
+        if grouped:  # a group's findings depend on its members (in ``reads``), not on the kinds it read
+            into[key] = _group_evaluation(reads, tracker, findings_for(problems, ctx, default))
+        else:
+            made = findings_for(problems, ctx, default, tracker)
+            into[key] = Evaluation({k: fps.get(k, "") for k in tracker.kinds}, tracker, [stored(f) for f in made])
+
+    for record, loaded in list(ctx.entries):
+        if selected(loaded.rel, only):
+            key = (loaded.rel, loaded.blob, record.KIND)
+            reuse_or_run(records, key, old_records.get(key), fps, partial(check_record, record, ctx), loaded)
     for index, rule in enumerate(load_rules()):
         if rule.scope != "tree":
             continue
         tkey = _tree_key(index, rule)
-        if rule.group is not None:
-            groups = groups_of(rule, ctx.entries, ctx)
-            snapshot.groups[tkey] = {f.rel: g for g, members in groups.items() for _, f in members}
-            for gkey, members in groups.items():
-                ekey, reads = f"{tkey}|{gkey}", _group_reads(rule, [(f.rel, f.blob) for _, f in members], fps)
-                old = old_trees.get(ekey)
-                if old is not None and old.holds(reads, now):
-                    replay(old)
-                    trees[ekey] = old
-                    continue
-                with ctx.tracking(Tracker()) as tracker:
-                    problems = run_grouped(rule, ctx, members)
-                made = findings_for(problems, ctx, policy_file)
-                trees[ekey] = _group_evaluation(reads, tracker, made)
+        if rule.group is None:
+            reuse_or_run(trees, tkey, old_trees.get(tkey), fps, partial(run_tree_rule, rule, ctx), policy_file)
             continue
-        old = old_trees.get(tkey)
-        if old is not None and old.holds(fps, now):
-            replay(old)
-            trees[tkey] = old
-            continue
-        with ctx.tracking(Tracker()) as tracker:
-            problems = run_tree_rule(rule, ctx)
-        made = findings_for(problems, ctx, policy_file, tracker)
-        trees[tkey] = Evaluation({k: fps.get(k, "") for k in tracker.kinds}, tracker, [stored(f) for f in made])
+        groups = groups_of(rule, ctx.entries, ctx)
+        snapshot.groups[tkey] = {f.rel: g for g, members in groups.items() for _, f in members}
+        for gkey, members in groups.items():
+            ekey, reads = f"{tkey}|{gkey}", _group_reads(rule, [(f.rel, f.blob) for _, f in members], fps)
+            reuse_or_run(trees, ekey, old_trees.get(ekey), reads,
+                         partial(run_grouped, rule, ctx, members), policy_file, grouped=True)
     result = _assemble(files, only)
     if cache is not None:
         cache.reused = sum(1 for k, v in records.items() if old_records.get(k) is v)
