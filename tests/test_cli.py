@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
-from csops.cli import COMMANDS, cli
+from csops.cli import COMMANDS, SHORT_HELP, cli
 from tests.fixtures import PROJECT, Office
 
 PROBE = """
@@ -51,6 +51,33 @@ def all_commands() -> list[tuple[str, click.Command]]:
 
     walk("", cli)
     return found
+
+
+PROBE_MODULES = """
+import sys
+from csops.cli import cli
+try:
+    cli(["--help"], prog_name="csops")
+except SystemExit:
+    pass
+print("LOADED=" + ",".join(sorted(m for m in sys.modules if m.startswith(("csops.commands", "pydantic")))))
+"""
+
+
+def test_help_lists_commands_without_importing_them() -> None:
+    """--help reads SHORT_HELP: importing every command module would cost more than the 0.1 s budget."""
+    proc = subprocess.run([sys.executable, "-c", PROBE_MODULES], capture_output=True, text=True)
+    loaded = [ln for ln in proc.stdout.splitlines() if ln.startswith("LOADED=")]
+    assert loaded == ["LOADED="], proc.stdout + proc.stderr
+
+
+def test_short_help_table_matches_each_commands_own_help() -> None:
+    ctx = click.Context(cli)
+    assert set(SHORT_HELP) == set(COMMANDS), "every command needs its line in csops.cli.SHORT_HELP"
+    for name, short in SHORT_HELP.items():
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        assert short == command.get_short_help_str(limit=300), name
 
 
 def test_every_lazy_command_loads() -> None:
