@@ -26,6 +26,8 @@ from csops.incremental import (
     finding,
     group_fingerprint,
     kind_fingerprints,
+    now_window,
+    save_summary,
     stored,
 )
 from csops.labels import identifiers_for
@@ -322,6 +324,7 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
         keep = {k: v for k, v in old_records.items() if snapshot.listing.get(k[0]) == k[1] and k not in records}
         cache.records = keep | records
         cache.trees = trees
+        cache.window = now_window([*records.values(), *trees.values()])
         if only is None:
             cache.snapshots[mode] = snapshot
         else:
@@ -522,6 +525,7 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     for evaluation in evaluations:
         for s in evaluation.findings:
             found.setdefault(s[0], []).append(finding(s))
+    cache.window = now_window(evaluations)
     ordered = {rel: listing[rel] for rel in order}
     result = Result(files_checked=len(ordered))
     for rel in ordered:
@@ -628,17 +632,20 @@ def _policy_context(reader: _Reader, rel: str, blob: str, now: datetime, root: P
 
 
 def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str] | None = None,
-          use_cache: bool = True, stats: dict[str, int] | None = None) -> Result:
+          use_cache: bool = True, stats: dict[str, int] | None = None,
+          known_listing: dict[str, str] | None = None) -> Result:
     """``csops validate``: with the caches, only what changed (or what the clock crossed) is checked again.
 
     ``stats`` (when given) receives how many record evaluations were reused and how many re-run,
-    and whether the tree was read at all."""
+    and whether the tree was read at all. ``known_listing`` is the tree's listing when the caller
+    has just made it (the summary lookup did). A whole-tree answer is kept as the summary.
+    """
     stats = stats if stats is not None else {}
     if not use_cache:
         files = read_tree(root, from_index=from_index, use_cache=False)
         return run_checks(files, now, root, only)[0]
     mode = "index" if from_index else "worktree"
-    fast = listing(root, from_index=from_index)
+    fast = known_listing if known_listing is not None else listing(root, from_index=from_index)
     if fast is not None and only is None and f"{RECORDS}/policy.yaml" in fast:
         quick = ResultCache(root, f"{code_fingerprint()}:{fast[f'{RECORDS}/policy.yaml']}")
         quick.load_evaluations()
@@ -646,8 +653,13 @@ def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str]
         answer = _incremental(quick, mode, fast, now, root, reader)
         if answer is not None:
             stats.update(read=reader.count, reused=quick.reused, evaluated=quick.evaluated, partial=1)
+            save_summary(root, mode, fast, quick.window, answer)
             return answer
     files = read_tree(root, from_index=from_index, use_cache=True)
+    if not from_index and fast is not None:  # the whole tree was read: refresh git's stat data too
+        from csops import git
+
+        git.refresh_index(root)
     policy = next((f for f in files if f.kind == "policy"), None)
     cache: ResultCache | None = None
     if policy is not None:
@@ -656,6 +668,8 @@ def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str]
     result = run_checks(files, now, root, only, cache, mode)[0]
     stats.update(read=len(files), reused=cache.reused if cache else 0,
                  evaluated=cache.evaluated if cache else len(files))
+    if cache is not None and only is None and fast is not None and fast == {f.rel: f.blob for f in files}:
+        save_summary(root, mode, fast, cache.window, result)
     return result
 
 

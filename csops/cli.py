@@ -80,11 +80,13 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the subcommand; a value the models reject is a refusal with its finding, never a crash."""
-        from pydantic import ValidationError
-
         try:
             return super().invoke(ctx)
-        except ValidationError as exc:
+        except Exception as exc:
+            # pydantic is only imported by the commands that use it: a warm ``validate`` never does.
+            pydantic = sys.modules.get("pydantic")
+            if pydantic is None or not isinstance(exc, pydantic.ValidationError):
+                raise
             from csops.checker import schema_problem
             from csops.session import Refused
 
@@ -100,7 +102,7 @@ class LazyGroup(click.Group):
         for name in names:
             short = SHORT_HELP.get(name)
             if short is not None:
-                rows.append((name, click.utils.make_default_short_help(short, limit)))
+                rows.append((name, short if len(short) <= limit else short[: max(limit - 3, 1)] + "..."))
                 continue
             command = self.get_command(ctx, name)
             if command is not None and not command.hidden:

@@ -12,6 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+#: Set in the environment of a commit csops makes itself: its hook need not check the tree again.
+CHECKED_ENV = "CSOPS_CHECKED_COMMIT"
+
 
 class GitError(RuntimeError):
     pass
@@ -91,6 +94,54 @@ def ls_index(cwd: Path, prefix: str) -> list[IndexEntry]:
         mode, sha, stage = meta.decode().split()
         entries.append(IndexEntry(mode, sha, int(stage), path.decode("utf-8", "surrogateescape")))
     return entries
+
+
+def _start(args: Sequence[str], cwd: Path) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env.setdefault("LC_ALL", "C")
+    return subprocess.Popen(["git", *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _finish(proc: subprocess.Popen[bytes], what: str) -> bytes:
+    stdout, stderr = proc.communicate()
+    if proc.returncode != 0:
+        raise GitError(f"git {what} failed: {stderr.decode('utf-8', 'replace').strip()}")
+    return stdout
+
+
+def index_listing(cwd: Path, prefix: str, *, worktree: bool) -> tuple[dict[str, str], bool, list[str]]:
+    """The index under ``prefix`` as path → blob id, whether it holds a conflict (a stage other than
+    0), and (with ``worktree``) the paths changed in the working tree as ``changed_in_worktree``
+    gives them. The three git processes run at once: at 100,000 records each takes a while."""
+    procs = [_start(["ls-files", "-s", "-z", "--", prefix], cwd)]
+    if worktree:
+        procs.append(_start(["diff-files", "--name-only", "-z", "--", prefix], cwd))
+        procs.append(_start(["ls-files", "--others", "-z", "--", prefix], cwd))
+    outputs = [_finish(proc, what) for proc, what in zip(procs, ("ls-files", "diff-files", "ls-files"), strict=False)]
+    blobs: dict[str, str] = {}
+    conflicted = False
+    for item in outputs[0].split(b"\0"):
+        if not item:
+            continue
+        meta, _, path = item.partition(b"\t")
+        # "<mode> <sha> <stage>": a six-digit mode, then a 40- or 64-digit object id.
+        mode_end = meta.index(b" ")
+        sha_end = meta.index(b" ", mode_end + 1)
+        if meta[sha_end + 1:] != b"0":
+            conflicted = True
+        blobs[path.decode("utf-8", "surrogateescape")] = meta[mode_end + 1:sha_end].decode()
+    changed = [p.decode("utf-8", "surrogateescape") for out in outputs[1:] for p in out.split(b"\0") if p]
+    return blobs, conflicted, changed
+
+
+def refresh_index(cwd: Path) -> None:
+    """Refresh the index's stat data, as ``git status`` does opportunistically.
+
+    Files written in the same second as the index (a fresh clone, a checkout) stay "racily clean"
+    and make every later ``diff-files`` compare their contents: 0.3 s at 10,000 files instead of
+    0.02 s. Best effort: when another git process holds the index, nothing happens.
+    """
+    run(["update-index", "-q", "--refresh"], cwd, check=False)
 
 
 def changed_in_worktree(cwd: Path, prefix: str) -> list[str]:

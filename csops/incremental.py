@@ -23,7 +23,9 @@ atomically and an unreadable or foreign one counts as empty.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import marshal
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from csops.findings import Finding, Severity
+from csops.findings import Finding, Result, Severity
 from csops.tracking import ALL_KINDS, Tracker
 
 NAME = "results.marshal"
@@ -51,17 +53,36 @@ def finding(s: Stored) -> Finding:
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """csops's own source and the libraries whose answers shape findings: a new version drops the cache."""
-    import holidays
-    import pydantic
+    """csops's own source and the libraries whose answers shape findings: a new version drops the cache.
 
+    The libraries are identified by their installed distribution's folder name (it carries the
+    version), found without importing them: importing pydantic or importlib.metadata alone would
+    cost more than the whole warm answer of ``csops validate``.
+    """
     digest = hashlib.blake2b(digest_size=16)
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
-    digest.update(f"{holidays.__version__} {pydantic.__version__} {FORMAT}".encode())
+    for library in ("holidays", "pydantic", "pydantic_core"):
+        digest.update(_distribution(library).encode())
+    digest.update(str(FORMAT).encode())
     return digest.hexdigest()
+
+
+def _distribution(name: str) -> str:
+    """``pydantic-2.12.4.dist-info`` for ``pydantic``: the installed version, without an import."""
+    spec = importlib.util.find_spec(name)
+    origin = spec.origin if spec is not None else None
+    if origin is None:
+        return f"{name}:missing"
+    site = Path(origin).parent.parent
+    try:
+        found = sorted(entry for entry in os.listdir(site)
+                       if entry.endswith(".dist-info") and entry.split("-")[0].lower() == name.lower())
+    except OSError:
+        found = []
+    return " ".join(found) or origin
 
 
 def kind_fingerprints(pairs: Iterable[tuple[str, str, str]]) -> dict[str, str]:
@@ -83,6 +104,36 @@ def group_fingerprint(members: Iterable[tuple[str, str]]) -> dict[str, str]:
     """What a grouped tree rule's evaluation of one group read: its members, by (path, blob)."""
     text = "\n".join(f"{rel}\0{blob}" for rel, blob in members)
     return {"group": hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}
+
+
+#: One end of an interval of "now": (POSIX time, whether the end itself is inside), or None (open).
+Bound = tuple[float, bool] | None
+
+
+def within(lo: Bound, hi: Bound, now: datetime) -> bool:
+    """Whether ``now`` lies in the interval from ``lo`` to ``hi``."""
+    if lo is None and hi is None:
+        return True
+    t = now.timestamp()
+    if lo is not None and not (t > lo[0] or (lo[1] and t == lo[0])):
+        return False
+    return hi is None or t < hi[0] or bool(hi[1] and t == hi[0])
+
+
+def now_window(evaluations: Iterable[Evaluation]) -> tuple[Bound, Bound] | None:
+    """The interval of "now" on which every one of ``evaluations`` holds; None when one of them
+    used the clock in a way no interval describes (it is evaluated again on every run)."""
+    lo: Bound = None
+    hi: Bound = None
+    for evaluation in evaluations:
+        _, elo, ehi, opaque = evaluation._state  # type: ignore[misc]
+        if opaque:
+            return None
+        if elo is not None and (lo is None or elo[0] > lo[0] or (elo[0] == lo[0] and not elo[1])):
+            lo = tuple(elo)
+        if ehi is not None and (hi is None or ehi[0] < hi[0] or (ehi[0] == hi[0] and not ehi[1])):
+            hi = tuple(ehi)
+    return lo, hi
 
 
 class Evaluation:
@@ -112,14 +163,7 @@ class Evaluation:
             if fingerprints.get(kind, "") != fp:
                 return False
         _, lo, hi, opaque = self._state  # type: ignore[misc]
-        if opaque:
-            return False
-        if lo is None and hi is None:
-            return True
-        t = now.timestamp()
-        if lo is not None and not (t > lo[0] or (lo[1] and t == lo[0])):
-            return False
-        return hi is None or t < hi[0] or bool(hi[1] and t == hi[0])
+        return not opaque and within(lo, hi, now)
 
     def state(self) -> tuple[Any, ...]:
         return (self.reads, self._state, self.findings)
@@ -159,6 +203,8 @@ class ResultCache:
         self.snapshots: dict[str, Snapshot] = {}
         self._raw: dict[str, Any] = {}
         self.reused = self.evaluated = 0
+        #: The interval of "now" on which the last run's evaluations all hold (None: not one).
+        self.window: tuple[Bound, Bound] | None = None
         if self.path is None:
             return
         try:
@@ -201,3 +247,55 @@ class ResultCache:
             atomic_write(self.path, marshal.dumps(((FORMAT, self.key), data)))
         except (OSError, ValueError):
             pass  # a cache that cannot be written is only slower
+
+
+# -- the summary: the last whole-tree answer, for a tree that has not changed since ---------------
+#
+# When nothing changed, even deciding that every evaluation still holds costs O(records): decoding
+# the cache, fingerprinting every kind. The summary is one small file per tree (worktree / index)
+# with the listing's digest, the interval of "now" on which all the run's evaluations hold, and the
+# findings. ``csops validate`` consults it before importing the models or the rules: the answer then
+# costs git's listing of the tree and reading one file.
+
+SUMMARY = "summary-{mode}.marshal"
+
+
+def listing_digest(listing: dict[str, str]) -> str:
+    """Digest of a tree's listing (path → blob id, in the listing's order)."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update("\n".join(f"{rel}\0{blob}" for rel, blob in listing.items()).encode())
+    return digest.hexdigest()
+
+
+def save_summary(root: Path, mode: str, listing: dict[str, str], window: tuple[Bound, Bound] | None,
+                 result: Result) -> None:
+    """Keep ``result`` as the answer for this listing while "now" stays in ``window``."""
+    path = root / ".csops-cache" / SUMMARY.format(mode=mode)
+    try:
+        if window is None:  # an evaluation that re-runs every time: no answer to keep
+            path.unlink(missing_ok=True)
+            return
+        from csops.store import ensure_cache_dir
+        from csops.yamlio import atomic_write
+
+        ensure_cache_dir(path.parent)
+        state = ((FORMAT, code_fingerprint(), listing_digest(listing)), window, result.files_checked,
+                 [stored(f) for f in result.findings])
+        atomic_write(path, marshal.dumps(state))
+    except (OSError, ValueError):
+        pass  # only slower
+
+
+def summary_answer(root: Path, mode: str, listing: dict[str, str], now: datetime) -> Result | None:
+    """The kept result when the tree's listing, csops's code and "now" all still match; else None."""
+    path = root / ".csops-cache" / SUMMARY.format(mode=mode)
+    try:
+        key, (lo, hi), files_checked, found = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if key != (FORMAT, code_fingerprint(), listing_digest(listing)) or not within(lo, hi, now):
+        return None
+    try:
+        return Result(findings=[finding(tuple(s)) for s in found], files_checked=files_checked)
+    except (ValueError, TypeError, IndexError):
+        return None

@@ -19,22 +19,21 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
-from pydantic import ValidationError
 
 from csops import git
-from csops.checker import schema_problem, validate_data
-from csops.context import Context
 from csops.findings import Finding, Severity
-from csops.models.common import Record
-from csops.models.policy import Policy
-from csops.models.staff import Staff
 from csops.rules import Problem
 from csops.store import RECORDS, SCHEMA_HEADER, LoadedFile, allocate_id, check_station, find_root, read_file
-from csops.writer import Change, WriteError, apply
 
 if TYPE_CHECKING:
+    from csops.context import Context
     from csops.incremental import ResultCache
-from csops.yamlio import dump_round_trip, load_round_trip, merge_into
+    from csops.models.common import Record
+    from csops.models.staff import Staff
+    from csops.writer import Change
+
+# The models (pydantic), the checker, the writer and ruamel are imported where they are used:
+# ``csops validate`` answers an unchanged tree from its summary before any of them is needed.
 
 
 class Refused(click.ClickException):
@@ -94,6 +93,8 @@ def schema_header(rel: str, kind: str) -> str:
 
 
 def render(record: Record, rel: str, old_text: str | None) -> str:
+    from csops.yamlio import dump_round_trip, load_round_trip, merge_into
+
     data = record_data(record)
     if old_text:
         tree = load_round_trip(old_text)
@@ -150,7 +151,10 @@ class Session:
     def context(self) -> Context:
         """The records a command reads, read as it reads them (csops.lazy): the policy up front,
         one record by id, one kind by folder; a change is checked over the whole tree in save()."""
+        from csops.checker import validate_data
+        from csops.context import Context
         from csops.lazy import TreeSource
+        from csops.models.policy import Policy
 
         policy_file = self.policy_file
         policy = Policy()
@@ -252,6 +256,11 @@ class Session:
         return final
 
     def _prepare(self, pairs: Sequence[tuple[Record | None, Record]]) -> tuple[list[Record], list[Change]]:
+        from pydantic import ValidationError
+
+        from csops.checker import schema_problem
+        from csops.writer import Change
+
         self._refuse_on_broken_policy()
         ctx = self.context
         new_ids = {(new.KIND, new.id) for _, new in pairs}
@@ -296,6 +305,8 @@ class Session:
     def save(self, pairs: Sequence[tuple[Record | None, Record]], *, action: str, summary: str,
              actor: Staff | None = None) -> list[Record]:
         """Check, write and commit records (``(old, new)``; old is None for a new record)."""
+        from csops.writer import WriteError, apply
+
         final, changes = self._prepare(pairs)
         after = self._refuse_new_errors(changes)
         try:

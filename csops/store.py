@@ -16,9 +16,9 @@ from typing import Any
 
 from csops import git
 from csops.findings import Finding, Severity
-from csops.models import kind_for_relpath
-from csops.models.common import ID_RE, STATION_RE
-from csops.yamlio import YamlSyntaxError, load_fast
+
+# The models (pydantic) and the YAML modules are imported where used: ``listing()`` and the
+# warm answer of ``csops validate`` (csops/summary.py) must not pay ~0.3 s of imports.
 
 RECORDS = "records"
 CACHE_DIR = ".csops-cache"
@@ -94,18 +94,14 @@ def listing(root: Path, *, from_index: bool = False) -> dict[str, str] | None:
     then reads every file.
     """
     try:
-        entries = git.ls_index(root, RECORDS)
+        index, conflicted, changed = git.index_listing(root, RECORDS, worktree=not from_index)
     except git.GitError:
         return None
-    if any(e.stage != 0 for e in entries):
+    if conflicted:
         return None
-    blobs = {e.path: e.sha for e in entries if _is_record_file(e.path)}
+    blobs = {rel: sha for rel, sha in index.items() if _is_record_file(rel)}
     if from_index:
         return blobs
-    try:
-        changed = git.changed_in_worktree(root, RECORDS)
-    except git.GitError:
-        return None
     for rel in changed:
         if not _is_record_file(rel):
             continue
@@ -195,6 +191,8 @@ class ParseCache:
 
 
 def read_file(rel: str, raw: bytes, cache: ParseCache | None = None) -> LoadedFile:
+    from csops.models import kind_for_relpath
+
     loaded = LoadedFile(rel=rel, kind=kind_for_relpath(rel[len(RECORDS) + 1 :]), raw=raw, blob=blob_id(raw))
     try:
         text = raw.decode("utf-8")
@@ -222,6 +220,8 @@ def read_file(rel: str, raw: bytes, cache: ParseCache | None = None) -> LoadedFi
             hint="resolve the merge: keep both sides' events in time order, then remove the <<<<<<< ======= >>>>>>> lines",
         )
         return loaded
+    from csops.yamlio import YamlSyntaxError, load_fast
+
     key = ParseCache.digest(raw) if cache is not None else b""
     cached = cache.get(key) if cache is not None else None
     try:
@@ -349,6 +349,8 @@ class ShardedCache:
 
 def _from_worker(rel: str, raw: bytes, hit: tuple[Any, list[Any]], cache: ParseCache | None) -> LoadedFile:
     data, found = hit
+    from csops.models import kind_for_relpath
+
     loaded = LoadedFile(rel=rel, kind=kind_for_relpath(rel[len(RECORDS) + 1 :]), raw=raw, blob=blob_id(raw))
     try:
         text = raw.decode("utf-8")
@@ -368,6 +370,8 @@ class IdError(ValueError):
 
 
 def check_station(station: str) -> str:
+    from csops.models.common import STATION_RE
+
     if not STATION_RE.match(station):
         raise IdError(f"station code {station!r} must be 1 to 3 capital letters, e.g. A or BJ")
     return station
@@ -378,6 +382,8 @@ def allocate_id(root: Path, folder: str, prefix: str, yymm: str, station: str, t
 
     Serials are per station, so two clones with different stations never pick the same id.
     """
+    from csops.models.common import ID_RE
+
     check_station(station)
     month_dir = root / RECORDS / folder / f"20{yymm[:2]}" / yymm[2:]
     serials = [0]

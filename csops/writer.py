@@ -14,10 +14,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from csops import git
-from csops.models.staff import Staff
+from csops.git import CHECKED_ENV  # csops's own commits: their hook need not check again
 from csops.yamlio import atomic_write
+
+if TYPE_CHECKING:
+    from csops.models.staff import Staff
 
 
 class WriteError(RuntimeError):
@@ -33,9 +37,6 @@ class Change:
     expected: bytes | None = None
 
 
-#: Set for the commits csops makes: their records were checked by the same rules just before, so
-#: csops's own pre-commit hook does not check them again (other hooks still run).
-CHECKED_ENV = "CSOPS_CHECKED_COMMIT"
 LOCK_NAME = "csops.lock"
 
 

@@ -55,8 +55,62 @@ def test_unchanged_tree_is_answered_from_the_cache(demo: Path) -> None:
     check(demo, DEMO_NOW, stats=stats)
     # Only what really depends on the clock's reading (an overdue loan's "N hours overdue") is re-run.
     assert stats["partial"] and stats["read"] <= 120  # the policy, keys, loans and staff: no ticket read
-    assert 1 <= stats["evaluated"] <= 3
+    assert stats["evaluated"] == 0
     assert stats["reused"] > 300
+
+
+def _texts(result: object) -> list[str]:
+    return [f.as_text() for f in result.findings]  # type: ignore[attr-defined]
+
+
+def test_the_summary_answers_an_unchanged_tree_as_a_cold_check_would(demo: Path) -> None:
+    """The one-file summary: same findings as a cold check; dropped by any change of file, code or
+    by "now" leaving the interval on which every finding holds (here: a loan falls due at 17:00)."""
+    from csops.incremental import summary_answer
+    from csops.store import listing
+
+    check(demo, DEMO_NOW)
+    kept = summary_answer(demo, "worktree", listing(demo) or {}, DEMO_NOW)
+    assert kept is not None
+    cold = check(demo, DEMO_NOW, use_cache=False)
+    assert _texts(kept) == _texts(cold) and kept.files_checked == cold.files_checked
+    # the clock crosses the loan's due time: the kept answer no longer holds, and a check says why
+    later = DEMO_NOW + timedelta(hours=9)
+    assert summary_answer(demo, "worktree", listing(demo) or {}, later) is None
+    after = check(demo, later)
+    assert _texts(after) == _texts(check(demo, later, use_cache=False))
+    assert _texts(after) != _texts(cold)  # KEY-LOAN-02: the loan is now overdue
+    # a changed file: the listing differs, so the summary is not used
+    ticket = _ticket_files(demo)[0]
+    ticket.write_text(ticket.read_text(encoding="utf-8") + "# note\n", encoding="utf-8")
+    assert summary_answer(demo, "worktree", listing(demo) or {}, later) is None
+
+
+def test_a_new_csops_version_drops_the_summary(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import csops.incremental
+    from csops.store import listing
+
+    check(demo, DEMO_NOW)
+    csops.incremental.code_fingerprint.cache_clear()
+    monkeypatch.setattr(csops.incremental, "code_fingerprint", lambda: "another version")
+    assert csops.incremental.summary_answer(demo, "worktree", listing(demo) or {}, DEMO_NOW) is None
+
+
+def test_validate_of_an_unchanged_tree_imports_no_model_or_rule(demo: Path) -> None:
+    """The warm path of `csops validate`: listing + one file, same output as the full check."""
+    from tests.fixtures import csops_subprocess
+
+    first = csops_subprocess("--now", DEMO_NOW.isoformat(), "validate", cwd=demo)
+    now = DEMO_NOW.isoformat()
+    probe = (f"import sys, runpy; sys.argv = ['csops', '--now', {now!r}, 'validate'];\n"
+             "try: runpy.run_module('csops', run_name='__main__')\n"
+             "except SystemExit as e: print('EXIT', e.code, 'csops.checker' in sys.modules, 'pydantic' in sys.modules)")
+    import subprocess
+    import sys
+
+    second = subprocess.run([sys.executable, "-c", probe], cwd=demo, capture_output=True, text=True)
+    assert second.stdout.rsplit("EXIT", 1)[0] == first.stdout
+    assert second.stdout.rsplit("EXIT", 1)[1].split() == [str(first.returncode), "False", "False"]
 
 
 def _ticket_files(root: Path) -> list[Path]:

@@ -32,8 +32,7 @@ def validate(session: Session, paths: tuple[Path, ...], staged: bool) -> None:
     """
     import os
 
-    from csops.checker import check
-    from csops.writer import CHECKED_ENV
+    from csops.git import CHECKED_ENV
 
     if staged and os.environ.get(CHECKED_ENV):
         # A commit csops itself makes: its records were checked by the same rules a moment ago,
@@ -55,7 +54,19 @@ def validate(session: Session, paths: tuple[Path, ...], staged: bool) -> None:
                 only.add(absolute.relative_to(root).as_posix())
             except ValueError as exc:
                 raise click.BadParameter(f"{p} is outside the records repository {root}") from exc
-    result = check(root, session.clock, from_index=staged, only=only)
+    result = None
+    fast = None
+    if only is None:  # an unchanged tree is answered from its summary, before the models are imported
+        from csops.incremental import summary_answer
+        from csops.store import listing
+
+        fast = listing(root, from_index=staged)
+        if fast is not None:
+            result = summary_answer(root, "index" if staged else "worktree", fast, session.clock)
+    if result is None:
+        from csops.checker import check
+
+        result = check(root, session.clock, from_index=staged, only=only, known_listing=fast)
     (report_json if session.json else report_text)(result, sys.stdout)
     sys.exit(result.exit_code)
 

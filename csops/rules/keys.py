@@ -604,8 +604,10 @@ def loan_no_take_home(loan: KeyLoan, ctx: Context) -> Iterator[Problem]:
         yield Problem(f"钥匙须由借用人本人交回 (借用人 {ctx.name(loan.borrower)}), 不得转交他人",
                       ("events", loan.events.index(ret), "returned_by"), "转交他人须先归还再重新借用")
     if loan.state_at() is LoanState.out and ctx.now > loan.due:
-        hours = (ctx.now - loan.due).total_seconds() / 3600
-        yield Problem(f"{loan.key} 借出逾期 {hours:.1f} 小时未还 (借用人 {ctx.name(loan.borrower)})", ("status",),
+        # The due time, not "N hours overdue": a message that changes every second would make this
+        # evaluation (and so every unchanged-tree answer) depend on the exact clock reading.
+        yield Problem(f"{loan.key} 借出逾期未还: 应于 {ctx.calendar.local(loan.due):%Y-%m-%d %H:%M} 归还 "
+                      f"(借用人 {ctx.name(loan.borrower)})", ("status",),
                       "追回钥匙: csops key return; 并在每日检查中写明原因", severity=Severity.warning)
 
 
