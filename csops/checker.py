@@ -20,15 +20,16 @@ from csops.context import Context
 from csops.findings import Finding, Result, Severity
 from csops.incremental import (
     Evaluation,
+    Fingerprints,
     ResultCache,
     Snapshot,
     code_fingerprint,
     finding,
     group_fingerprint,
-    kind_fingerprints,
     now_window,
     save_summary,
     stored,
+    summary_answer,
 )
 from csops.labels import identifiers_for
 from csops.models import kind_for_id, kinds
@@ -36,7 +37,7 @@ from csops.models.common import Record
 from csops.models.policy import Policy
 from csops.rules import Problem, Rule, check_record, groups_of, load_rules, run_grouped, run_tree_rule
 from csops.store import RECORDS, LoadedFile, ShardedCache, blob_id, listing, read_file, read_tree
-from csops.tracking import ALL_KINDS, Tracker
+from csops.tracking import ALL_KINDS, Tracker, read_kind
 from csops.yamlio import locate
 
 
@@ -243,7 +244,7 @@ def _tree_key(index: int, rule: Rule) -> str:
     return f"{index}:{rule.id}:{rule.fn.__qualname__}"
 
 
-def _group_reads(rule: Rule, members: list[tuple[str, str]], fps: dict[str, str]) -> dict[str, str]:
+def _group_reads(rule: Rule, members: list[tuple[str, str]], fps: Fingerprints) -> dict[str, str]:
     """What one group's evaluation may depend on: its members, and the roster (for names)."""
     return group_fingerprint(members[:1] if rule.first_only else members) | {"staff": fps.get("staff", "")}
 
@@ -274,7 +275,8 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
         files_checked=len(files),
         readable=dict(ctx.readable),
     )
-    fps = snapshot.fingerprints = kind_fingerprints((k, rel, blob) for k, rel, blob, _ in snapshot.entries)
+    fps = Fingerprints(snapshot.entries)
+    snapshot.fingerprints = fps.kinds
     old_records = cache.records if cache is not None else {}
     old_trees = cache.trees if cache is not None else {}
     records: dict[tuple[str, str, str], Evaluation] = {}
@@ -284,7 +286,7 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
         for s in evaluation.findings:
             by_rel[s[0]].findings.append(finding(s))
 
-    def reuse_or_run(into: dict[Any, Evaluation], key: Any, old: Evaluation | None, reads: dict[str, str],
+    def reuse_or_run(into: dict[Any, Evaluation], key: Any, old: Evaluation | None, reads: Fingerprints | dict[str, str],
                      run: Callable[[], list[Problem]], default: LoadedFile | None, grouped: bool = False) -> None:
         """Replay ``old`` when it still holds; else run the evaluation under a tracker and keep it."""
         if old is not None and old.holds(reads, now):
@@ -294,6 +296,7 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
         with ctx.tracking(Tracker()) as tracker:
             problems = run()
         if grouped:  # a group's findings depend on its members (in ``reads``), not on the kinds it read
+            assert isinstance(reads, dict)
             into[key] = _group_evaluation(reads, tracker, findings_for(problems, ctx, default))
         else:
             made = findings_for(problems, ctx, default, tracker)
@@ -454,14 +457,15 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     entries = [policy_entry] + [
         (models[rel].KIND, rel, listing[rel], models[rel].id) if rel in models else old_entry[rel] for rel in valid
     ]
-    fps = kind_fingerprints((k, rel, blob) for k, rel, blob, _ in entries)
+    fps = Fingerprints(entries)
     stale_records: list[tuple[str, str, str]] = []
     needed: set[str] = set()
     for kind, rel, blob, _ in entries:
         evaluation = cache.records.get((rel, blob, kind))
         if evaluation is None or not evaluation.holds(fps, now):
             stale_records.append((rel, blob, kind))
-            needed |= (evaluation.tracker.kinds if evaluation is not None else set()) | {kind}
+            # What it read before (a new record: nothing known; the re-run says what it reads).
+            needed |= evaluation.tracker.kinds if evaluation is not None else set()
             if evaluation is None and rel not in models:
                 return None  # never evaluated, and what it reads is unknown
     rules = [(i, r) for i, r in enumerate(load_rules()) if r.scope == "tree"]
@@ -534,7 +538,7 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     cache.reused = len(entries) - len(stale_records)
     reader.cache.save()
     if stale_records or stale_trees or stale_groups or changed or gone:
-        cache.snapshots[mode] = Snapshot(ordered, early, entries, fps, len(ordered), readable, groups)
+        cache.snapshots[mode] = Snapshot(ordered, early, entries, fps.kinds, len(ordered), readable, groups)
         live_trees = {_tree_key(i, r) for i, r in rules if r.group is None}
         live_trees |= {f"{t}|{g}" for t, order_ in group_order.items() for g in order_}
         cache.trees = {k: v for k, v in cache.trees.items() if k in live_trees}
@@ -548,7 +552,7 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
 def _rerun_stale(cache: ResultCache, root: Path, mode: str, now: datetime,
                  entries: list[tuple[str, str, str, str]], fresh: dict[str, LoadedFile],
                  models: dict[str, Record], registry: dict[str, type[Record]], needed: set[str],
-                 fps: dict[str, str], stale_records: list[tuple[str, str, str]],
+                 fps: Fingerprints, stale_records: list[tuple[str, str, str]],
                  stale_trees: list[tuple[str, Rule]],
                  stale_groups: list[tuple[str, Rule, list[tuple[str, str, str]]]],
                  policy_rel: str, reader: _Reader) -> set[str] | None:
@@ -559,7 +563,11 @@ def _rerun_stale(cache: ResultCache, root: Path, mode: str, now: datetime,
         return set()
     needed = needed | {"policy"} | ({"staff"} if stale_groups else set())
     by_rel = {rel: (kind, blob) for kind, rel, blob, _ in entries}
-    wanted = {rel for kind, rel, _, _ in entries if kind in needed}
+    # The context of the re-run: whole kinds read, records read by id, and the stale records.
+    in_context = {rel for kind, rel, _, _ in entries if kind in needed}
+    in_context |= {rel for read in needed for rel in fps.rels(read)}
+    in_context |= {rel for rel, _, _ in stale_records}
+    wanted = set(in_context)
     wanted |= {rel for _, rule, group in stale_groups for rel, _, _ in (group[:1] if rule.first_only else group)}
     more = reader.many({rel: by_rel[rel][1] for rel in wanted if rel not in fresh})
     if more is None:
@@ -580,8 +588,8 @@ def _rerun_stale(cache: ResultCache, root: Path, mode: str, now: datetime,
     if not isinstance(policy, Policy):
         return None
     ctx = Context(policy=policy, now=now, root=root)
-    for kind, rel, _, _ in entries:
-        if kind in needed:
+    for _, rel, _, _ in entries:
+        if rel in in_context:
             ctx.add(records[rel], files[rel])
     by_key = {(f.rel, f.blob, r.KIND): (r, f) for r, f in ctx.entries}
     for key in stale_records:
@@ -589,16 +597,18 @@ def _rerun_stale(cache: ResultCache, root: Path, mode: str, now: datetime,
         with ctx.tracking(Tracker()) as tracker:
             problems = check_record(record, ctx)
         made = findings_for(problems, ctx, loaded, tracker)
-        if not tracker.kinds <= needed:
-            return tracker.kinds - needed
+        beyond = _beyond(tracker, needed)
+        if beyond:
+            return beyond
         cache.records[key] = Evaluation({k: fps.get(k, "") for k in tracker.kinds}, tracker,
                                         [stored(f) for f in made])
     for tkey, rule in stale_trees:
         with ctx.tracking(Tracker()) as tracker:
             problems = run_tree_rule(rule, ctx)
         made = findings_for(problems, ctx, files[policy_rel], tracker)
-        if not tracker.kinds <= needed:
-            return tracker.kinds - needed
+        beyond = _beyond(tracker, needed)
+        if beyond:
+            return beyond
         cache.trees[tkey] = Evaluation({k: fps.get(k, "") for k in tracker.kinds}, tracker,
                                        [stored(f) for f in made])
     for ekey, rule, group in stale_groups:
@@ -609,6 +619,12 @@ def _rerun_stale(cache: ResultCache, root: Path, mode: str, now: datetime,
         cache.trees[ekey] = _group_evaluation(_group_reads(rule, [(r, b) for r, b, _ in group], fps),
                                               tracker, made)
     return set()
+
+
+def _beyond(tracker: Tracker, needed: set[str]) -> set[str]:
+    """The reads of an evaluation that the re-run's context did not hold (a record read by id is
+    held when its whole kind is)."""
+    return {read for read in tracker.kinds if read not in needed and read_kind(read) not in needed}
 
 
 def _files_only(ctx: Context, pairs: list[tuple[Record, LoadedFile]]) -> Context:
@@ -682,8 +698,10 @@ def check_change(root: Path, now: datetime, overlay: dict[str, bytes]) -> tuple[
     The third value, when there is one, is the cache as it is after the change: ``save()`` it once
     the change is written, so the next command starts from there.
     """
-    before = check(root, now)
     fast = listing(root)
+    # An unchanged tree's "before" is its summary: no second pass over the cache for it.
+    kept = summary_answer(root, "worktree", fast, now) if fast is not None else None
+    before = kept if kept is not None else check(root, now, known_listing=fast)
     policy_rel = f"{RECORDS}/policy.yaml"
     if fast is not None and policy_rel in fast:
         cache = ResultCache(root, f"{code_fingerprint()}:{fast[policy_rel]}")
@@ -691,6 +709,7 @@ def check_change(root: Path, now: datetime, overlay: dict[str, bytes]) -> tuple[
         changed = dict(fast) | {rel: blob_id(raw) for rel, raw in overlay.items()}
         after = _incremental(cache, "worktree", changed, now, root, _Reader(root, "worktree", overlay))
         if after is not None:
+            cache.summary = (changed, after)  # written with the cache, once the change is
             return before, after, cache
     files = {f.rel: f for f in read_tree(root)}
     for rel, raw in overlay.items():

@@ -163,10 +163,13 @@ def cli(ctx: click.Context, root: Path | None, as_staff: str | None, fmt: str, n
       csops validate                 # check every record against every rule
       csops --as CS001 status        # the office at a glance
     """
+    from contextlib import ExitStack
+
     from csops.session import Session
 
+    turns = ctx.with_resource(ExitStack())  # released when the command ends, however it ends
     ctx.obj = Session(root_option=root, as_staff=as_staff, format=fmt, no_commit=no_commit,
-                      now_option=now, station_option=station)
+                      now_option=now, station_option=station, turns=turns)
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from csops.models.common import Record
 from csops.models.policy import Policy
 from csops.models.staff import Staff
 from csops.store import LoadedFile
-from csops.tracking import ALL_KINDS, TrackedNow, Tracker
+from csops.tracking import ALL_KINDS, TrackedNow, Tracker, id_read
 
 R = TypeVar("R", bound=Record)
 T = TypeVar("T")
@@ -178,7 +178,7 @@ class Context:
 
     def get(self, kind: str, record_id: str) -> Record | None:
         if self._tracker is not None:
-            self._tracker.read(kind)
+            self._tracker.read(id_read(kind, record_id))
         found = self._records.get(kind, {}).get(record_id)
         if found is None and self._source is not None and kind not in self._loaded_kinds:
             # The file's path follows from the id: read just that one.

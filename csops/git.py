@@ -58,6 +58,41 @@ def config_get(key: str, cwd: Path) -> str | None:
     return value or None
 
 
+def git_dir(cwd: Path) -> Path:
+    path = Path(out(["rev-parse", "--git-dir"], cwd))
+    return path if path.is_absolute() else cwd / path
+
+
+#: What git keeps in its folder while an operation is under way: a write then would be lost on an
+#: abort or end up inside someone else's merge. (marker, what it is, how to end it)
+IN_PROGRESS = (
+    ("MERGE_HEAD", "合并 (merge)", "git merge --continue 或 git merge --abort"),
+    ("rebase-merge", "变基 (rebase)", "git rebase --continue 或 git rebase --abort"),
+    ("rebase-apply", "变基或补丁 (rebase / am)", "git rebase --continue 或 git rebase --abort"),
+    ("CHERRY_PICK_HEAD", "拣选 (cherry-pick)", "git cherry-pick --continue 或 git cherry-pick --abort"),
+    ("REVERT_HEAD", "还原 (revert)", "git revert --continue 或 git revert --abort"),
+    ("BISECT_LOG", "二分查找 (bisect)", "git bisect reset"),
+)
+
+
+def write_blocker(cwd: Path) -> str | None:
+    """Why a csops write must not happen in this repository's state now; None when it may."""
+    folder = git_dir(cwd)
+    for marker, what, how in IN_PROGRESS:
+        if (folder / marker).exists():
+            return (f"仓库正在进行{what}, 此时写入的记录会在放弃时丢失或混入他人的提交; 什么也没有写入. "
+                    f"先完成或放弃它: {how}")
+    if run(["symbolic-ref", "-q", "HEAD"], cwd, check=False).returncode != 0:
+        return ("HEAD 处于分离状态 (detached HEAD), 此时提交的记录不在任何分支上; 什么也没有写入. "
+                "先切换到分支: git switch main")
+    conflicted = out(["ls-files", "-u"], cwd)
+    if conflicted:
+        paths = sorted({line.split("\t", 1)[-1] for line in conflicted.splitlines()})
+        return ("有未解决的冲突 (unresolved conflicts): " + ", ".join(paths[:5])
+                + "; 什么也没有写入. 先解决并 git add, 或 git checkout -- 放弃")
+    return None
+
+
 def has_head(cwd: Path) -> bool:
     return run(["rev-parse", "--verify", "-q", "HEAD"], cwd, check=False).returncode == 0
 

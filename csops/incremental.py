@@ -100,6 +100,36 @@ def kind_fingerprints(pairs: Iterable[tuple[str, str, str]]) -> dict[str, str]:
     return out
 
 
+class Fingerprints:
+    """What an evaluation's reads are compared with: a kind's digest (``ticket``), or one record's by
+    id (``ticket#T-2611-A0001``: the blobs of the files of that kind and id; "" when there is none)."""
+
+    __slots__ = ("kinds", "_entries", "_by_id")
+
+    def __init__(self, entries: Iterable[tuple[str, str, str, str]]) -> None:
+        self._entries = list(entries)
+        self.kinds = kind_fingerprints((k, rel, blob) for k, rel, blob, _ in self._entries)
+        self._by_id: dict[str, list[tuple[str, str]]] | None = None
+
+    def _files(self, read: str) -> list[tuple[str, str]]:
+        if self._by_id is None:  # built on the first id read: most runs check none
+            by_id: dict[str, list[tuple[str, str]]] = {}
+            for kind, rel, blob, rid in self._entries:
+                by_id.setdefault(f"{kind}#{rid}", []).append((rel, blob))
+            self._by_id = by_id
+        return self._by_id.get(read, [])
+
+    def get(self, read: str, default: str = "") -> str:
+        found = self.kinds.get(read)
+        if found is not None or "#" not in read:
+            return found if found is not None else default
+        return "|".join(blob for _, blob in self._files(read)) or default
+
+    def rels(self, read: str) -> list[str]:
+        """The files an id read depends on."""
+        return [rel for rel, _ in self._files(read)] if "#" in read else []
+
+
 def group_fingerprint(members: Iterable[tuple[str, str]]) -> dict[str, str]:
     """What a grouped tree rule's evaluation of one group read: its members, by (path, blob)."""
     text = "\n".join(f"{rel}\0{blob}" for rel, blob in members)
@@ -158,7 +188,7 @@ class Evaluation:
             self._tracker = Tracker.from_state(self._state)  # type: ignore[arg-type]
         return self._tracker
 
-    def holds(self, fingerprints: dict[str, str], now: datetime) -> bool:
+    def holds(self, fingerprints: Fingerprints | dict[str, str], now: datetime) -> bool:
         for kind, fp in self.reads.items():
             if fingerprints.get(kind, "") != fp:
                 return False
@@ -205,6 +235,8 @@ class ResultCache:
         self.reused = self.evaluated = 0
         #: The interval of "now" on which the last run's evaluations all hold (None: not one).
         self.window: tuple[Bound, Bound] | None = None
+        #: (listing, result) of the whole tree to keep as the summary when the cache is saved.
+        self.summary: tuple[dict[str, str], Result] | None = None
         if self.path is None:
             return
         try:
@@ -247,6 +279,8 @@ class ResultCache:
             atomic_write(self.path, marshal.dumps(((FORMAT, self.key), data)))
         except (OSError, ValueError):
             pass  # a cache that cannot be written is only slower
+        if self.summary is not None:
+            save_summary(self.path.parent.parent, "worktree", self.summary[0], self.window, self.summary[1])
 
 
 # -- the summary: the last whole-tree answer, for a tree that has not changed since ---------------
@@ -261,9 +295,9 @@ SUMMARY = "summary-{mode}.marshal"
 
 
 def listing_digest(listing: dict[str, str]) -> str:
-    """Digest of a tree's listing (path → blob id, in the listing's order)."""
+    """Digest of a tree's listing (path → blob id, in any order: a result's order follows the paths)."""
     digest = hashlib.blake2b(digest_size=20)
-    digest.update("\n".join(f"{rel}\0{blob}" for rel, blob in listing.items()).encode())
+    digest.update("\n".join(sorted(f"{rel}\0{blob}" for rel, blob in listing.items())).encode())
     return digest.hexdigest()
 
 

@@ -11,6 +11,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -111,6 +112,9 @@ class Session:
     now_option: datetime | None = None
     station_option: str | None = None
     _warned_policy: bool = False
+    #: Where the CLI keeps what the command holds until it ends (the write lock, see take_turn).
+    turns: ExitStack | None = None
+    _has_turn: bool = False
 
     @property
     def json(self) -> bool:
@@ -216,7 +220,25 @@ class Session:
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
 
+    def take_turn(self) -> None:
+        """Wait for this clone's write lock now and hold it until the command ends, so that a
+        record's new id is chosen, checked and committed in one turn: writers started together
+        queue instead of choosing the same id. Only once the CLI has given the session a place to
+        keep it (``turns``); otherwise the write itself takes the lock."""
+        if self.turns is None or self._has_turn:
+            return
+        from csops.writer import WriteError, repo_lock
+
+        if git.toplevel(self.root) is None:
+            return  # the write refuses: not a repository
+        try:
+            self.turns.enter_context(repo_lock(self.root))
+        except WriteError as exc:
+            raise click.ClickException(str(exc)) from exc
+        self._has_turn = True
+
     def new_id(self, model: type[Record], at: datetime, taken: set[str] | None = None) -> str:
+        self.take_turn()
         local = at.astimezone(ZoneInfo(self.context.policy.timezone))
         return allocate_id(self.root, model.FOLDER, model.ID_PREFIX, local.strftime("%y%m"),
                            self.station(), taken or set())

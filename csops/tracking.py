@@ -24,6 +24,17 @@ Bound = tuple[float, bool]
 ALL_KINDS = "*"
 
 
+def id_read(kind: str, record_id: str) -> str:
+    """The read of one record by its id (``ticket#T-2611-A0001``): ``ctx.get`` depends on that
+    record alone, so a handover that links a ticket is not re-run when another ticket changes."""
+    return f"{kind}#{record_id}"
+
+
+def read_kind(read: str) -> str:
+    """The kind a read is of: ``ticket`` for ``ticket`` and for ``ticket#T-2611-A0001``."""
+    return read.partition("#")[0]
+
+
 @dataclass
 class Tracker:
     """The dependencies of one evaluation: kinds read and the validity interval of "now"."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,26 +40,106 @@ class Change:
 
 
 LOCK_NAME = "csops.lock"
+#: Seconds a writer waits for another writer's turn before it says the repository is busy.
+LOCK_WAIT_ENV = "CSOPS_LOCK_WAIT"
+LOCK_WAIT = 10.0
+#: A lock file without a process id this old was left by a writer killed as it took the lock.
+LOCK_UNWRITTEN_AFTER = 10.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
+
+
+def _stale(lock: Path) -> bool:
+    """Whether ``lock`` was left by a writer that is gone (killed, crashed, machine restarted)."""
+    try:
+        text = lock.read_text(encoding="utf-8", errors="replace")
+        age = time.time() - lock.stat().st_mtime
+    except FileNotFoundError:
+        return False  # released meanwhile: just try again
+    parts = text.split()
+    if not parts or not parts[0].isdigit():
+        return age > LOCK_UNWRITTEN_AFTER
+    if len(parts) > 1 and parts[1] != socket.gethostname():
+        return False  # a process on another machine (a shared folder): it cannot be asked
+    return not _alive(int(parts[0]))
+
+
+def _clear_stale(lock: Path) -> None:
+    """Remove a stale lock, once: a second lock serialises the clearing, so a writer never removes
+    the fresh lock another writer has just taken in place of the stale one."""
+    breaker = lock.with_name(lock.name + ".clear")
+    try:
+        fd = os.open(breaker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        with contextlib.suppress(OSError):  # a clearer killed mid-way: its lock is seconds old at most
+            if time.time() - breaker.stat().st_mtime > LOCK_UNWRITTEN_AFTER:
+                breaker.unlink()
+        return
+    try:
+        if _stale(lock):
+            lock.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+        breaker.unlink(missing_ok=True)
+
+
+def _wait_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get(LOCK_WAIT_ENV, LOCK_WAIT)))
+    except ValueError:
+        return LOCK_WAIT
 
 
 @contextmanager
 def repo_lock(root: Path) -> Iterator[None]:
-    """One csops write at a time per clone: check, write and commit are not interleaved."""
-    lock = Path(git.out(["rev-parse", "--git-dir"], root))
-    lock = (lock if lock.is_absolute() else root / lock) / LOCK_NAME
+    """One csops write at a time per clone: check, write and commit are not interleaved.
+
+    A writer waits its turn (``CSOPS_LOCK_WAIT`` seconds, 10 by default) and then says the
+    repository is busy; a lock whose process is gone (kill -9, a crash) is cleared, not obeyed.
+    """
+    lock = git.git_dir(root) / LOCK_NAME
+    if lock in _HELD:  # this process has its turn already (taken before the record's id was chosen)
+        yield
+        return
+    deadline = time.monotonic() + _wait_seconds()
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            if _stale(lock):
+                _clear_stale(lock)
+                continue
+            if time.monotonic() >= deadline:
+                holder = ""
+                with contextlib.suppress(OSError):
+                    holder = lock.read_text(encoding="utf-8", errors="replace").split()[0]
+                raise WriteError(
+                    f"仓库忙: 另一个 csops 命令 (进程 {holder or '?'}) 正在写入, 已等待 {_wait_seconds():.0f} 秒; "
+                    "什么也没有写入, 请稍后重试 (busy: another csops command is writing in this "
+                    f"repository; its lock is {lock})"
+                ) from None
+            time.sleep(0.05)
     try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError as exc:
-        raise WriteError(
-            f"another csops command is writing in this repository ({lock} exists); "
-            "wait for it, or remove the file if no csops command is running"
-        ) from exc
-    try:
-        os.write(fd, str(os.getpid()).encode())
+        _HELD.add(lock)
+        os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
         os.close(fd)
         yield
     finally:
+        _HELD.discard(lock)
         lock.unlink(missing_ok=True)
+
+
+#: The locks this process holds (``repo_lock`` inside ``repo_lock`` is the same turn).
+_HELD: set[Path] = set()
 
 
 def author_of(person: Staff) -> tuple[str, str]:
@@ -90,6 +172,9 @@ def apply(
     if git.toplevel(root) is None:
         raise WriteError(f"{root} is not a git repository: run `csops init` or `git init` first")
     with repo_lock(root):
+        blocker = git.write_blocker(root)
+        if blocker is not None:
+            raise WriteError(blocker)
         _check_untouched(root, changes)
         return _write_and_commit(root, changes, paths, actor=actor, action=action, summary=summary,
                                  records=records, no_commit=no_commit, when=when)

@@ -59,6 +59,33 @@ def test_unchanged_tree_is_answered_from_the_cache(demo: Path) -> None:
     assert stats["reused"] > 300
 
 
+def test_a_ticket_change_reads_only_that_ticket_and_what_links_it(demo: Path) -> None:
+    """A handover that links a ticket (HOV-SEC-01) depends on that ticket by id, not on every ticket:
+    editing another ticket reads a handful of files, not the ticket kind."""
+    check(demo, DEMO_NOW)
+    ticket = _ticket_files(demo)[0]
+    ticket.write_text(ticket.read_text(encoding="utf-8") + "# note\n", encoding="utf-8")
+    stats = same_as_cold(demo, DEMO_NOW)
+    files = len(list((demo / "records").rglob("*.yaml")))
+    # (when the handovers depended on the whole ticket kind this read 256 of the demo's 417 files)
+    assert stats["partial"] and stats["read"] < files / 10 and stats["evaluated"] <= 4
+
+
+def test_a_link_to_a_missing_ticket_is_mended_when_the_ticket_appears(demo: Path) -> None:
+    """HOV-SEC-01 by id: the link's finding comes and goes with the one ticket it names."""
+    book = demo / "records/handovers/2026/11/2026-11-11-cs_office-early.yaml"
+    linked = next((demo / "records/tickets").rglob("T-2611-A014.yaml"))
+    saved = linked.read_bytes()
+    check(demo, DEMO_NOW)
+    linked.unlink()
+    gone = same_as_cold(demo, DEMO_NOW)
+    assert any("T-2611-A014" in t and "HOV-SEC-01" in t for t in _texts(check(demo, DEMO_NOW)))
+    linked.write_bytes(saved)
+    same_as_cold(demo, DEMO_NOW)
+    assert not any("HOV-SEC-01" in t and "T-2611-A014" in t for t in _texts(check(demo, DEMO_NOW)))
+    assert book.exists() and gone is not None
+
+
 def _texts(result: object) -> list[str]:
     return [f.as_text() for f in result.findings]  # type: ignore[attr-defined]
 
@@ -255,3 +282,21 @@ def test_an_index_built_inside_a_rule_passes_its_reads_on_without_touching_now()
     with ctx.tracking(Tracker()) as again:
         ctx.memo("test.due", lambda: None)  # built already: its reads are replayed
     assert again.lo == outer.lo
+
+
+def test_a_write_leaves_the_summary_of_the_tree_it_made(tmp_path: Path) -> None:
+    """After `csops ticket new`, `validate` of the new tree is answered from the summary the write
+    kept, and that answer is the cold check's."""
+    from csops.incremental import summary_answer
+    from csops.store import listing
+    from tests.fixtures import Office, init_repo
+
+    office = Office(init_repo(tmp_path / "office"))
+    now = datetime.fromisoformat("2026-11-02T09:00:00+08:00")
+    office.ok("validate", now=now)
+    office.ok("ticket", "new", "--type", "consultation", "--channel", "phone", "--customer", "刘女士",
+              "--contact", "13900000000", "--content", "停车月卡怎么办理", as_="CS001", now=now)
+    kept = summary_answer(office.root, "worktree", listing(office.root) or {}, now)
+    assert kept is not None
+    cold = check(office.root, now, use_cache=False)
+    assert _texts(kept) == _texts(cold) and kept.files_checked == cold.files_checked

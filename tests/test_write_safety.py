@@ -3,8 +3,14 @@ a broken policy stops writes, and the hook does not block csops on problems it d
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from datetime import datetime
 
+import pytest
 from click.testing import CliRunner
 
 from csops.cli import cli
@@ -109,12 +115,96 @@ def test_the_hook_does_not_block_csops_on_problems_it_did_not_cause(office: Offi
     assert manual.returncode != 0 and "STORE-ENUM-01" in manual.stdout + manual.stderr
 
 
-def test_one_writer_at_a_time(office: Office) -> None:
+def test_one_writer_at_a_time(office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live writer's lock is obeyed: the next one waits its turn, then says the repository is busy."""
     lock = office.root / ".git" / "csops.lock"
-    lock.write_text("12345")
+    lock.write_text(f"{os.getpid()} {socket.gethostname()}\n")  # this very process: alive
+    monkeypatch.setenv("CSOPS_LOCK_WAIT", "0.3")
+    started = time.monotonic()
     result = office.run("meeting", "new", "--type", "weekly", "--chair", "M001", "--content", "x", as_="M001", now=NOW)
-    assert result.exit_code == 1 and "another csops command is writing" in result.output
+    assert result.exit_code == 1 and "仓库忙" in result.output and "busy" in result.output
+    assert time.monotonic() - started >= 0.3  # it waited before refusing
     assert not (office.root / MT).exists() and not (office.root / "records" / "meetings").exists()
     lock.unlink()
     new_meeting(office)
     assert not lock.exists()
+
+
+def _dead_pid() -> int:
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(proc.stdout)
+
+
+def test_a_lock_left_by_a_killed_writer_is_cleared(office: Office) -> None:
+    """kill -9 leaves the lock file behind; its process is gone, so the next writer clears it."""
+    lock = office.root / ".git" / "csops.lock"
+    lock.write_text(f"{_dead_pid()} {socket.gethostname()}\n")
+    new_meeting(office)
+    assert not lock.exists() and (office.root / MT).exists() and office.status() == ""
+
+
+def test_a_killed_writer_really_leaves_no_blocked_desk(office: Office) -> None:
+    """A real csops process killed with SIGKILL while it holds the lock; the next command goes on."""
+    import signal
+
+    lock = office.root / ".git" / "csops.lock"
+    code = ("import sys, time; from pathlib import Path; from csops.writer import repo_lock\n"
+            "with repo_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(office.root)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert lock.exists()  # nothing ran to remove it
+    new_meeting(office)
+    assert not lock.exists() and office.status() == ""
+
+
+def test_writers_started_together_wait_their_turn(office: Office) -> None:
+    """Eight `meeting new` at once on one clone: every one commits, each with its own id."""
+    argv = [sys.executable, "-m", "csops", "--root", str(office.root), "--as", "M001", "--now", NOW,
+            "meeting", "new", "--type", "weekly", "--chair", "M001", "--content", "并发写入"]
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={**os.environ, "CSOPS_LOCK_WAIT": "120"}) for _ in range(8)]
+    outputs = [p.communicate()[0] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, outputs
+    made = sorted((office.root / "records" / "meetings").rglob("MT-*.yaml"))
+    assert len(made) == 8 and office.status() == ""
+    assert office.commits() >= 9
+
+
+@pytest.mark.parametrize("state", ["merge", "rebase", "cherry-pick", "bisect", "detached", "conflict"])
+def test_no_write_in_an_unsafe_git_state(office: Office, state: str) -> None:
+    """Mid-merge, mid-rebase, mid-cherry-pick, bisect, a detached HEAD, unresolved conflicts: the
+    write is refused with what to do, and nothing is written, staged or committed."""
+    git_dir = office.root / ".git"
+    head = office.git("rev-parse", "HEAD").stdout.strip()
+    if state == "merge":
+        (git_dir / "MERGE_HEAD").write_text(head + "\n")
+    elif state == "rebase":
+        (git_dir / "rebase-merge").mkdir()
+    elif state == "cherry-pick":
+        (git_dir / "CHERRY_PICK_HEAD").write_text(head + "\n")
+    elif state == "bisect":
+        (git_dir / "BISECT_LOG").write_text("")
+    elif state == "detached":
+        office.git("checkout", "-q", "--detach")
+    else:  # a real conflict on a scratch file
+        office.git("checkout", "-q", "-b", "other")
+        office.write("notes.txt", "a\n")
+        office.git("add", "notes.txt")
+        office.git("commit", "-q", "-m", "a")
+        office.git("checkout", "-q", "main")
+        office.write("notes.txt", "b\n")
+        office.git("add", "notes.txt")
+        office.git("commit", "-q", "-m", "b")
+        office.git("merge", "-q", "other", check=False)
+        (git_dir / "MERGE_HEAD").unlink(missing_ok=True)  # only the unmerged index entries remain
+    before = office.commits()
+    status = office.status()
+    result = office.run("meeting", "new", "--type", "weekly", "--chair", "M001", "--content", "x", as_="M001", now=NOW)
+    assert result.exit_code == 1, result.output
+    expected = {"merge": "合并", "rebase": "变基", "cherry-pick": "拣选", "bisect": "二分查找",
+                "detached": "分离", "conflict": "未解决的冲突"}[state]
+    assert expected in result.output and "什么也没有写入" in result.output
+    assert office.commits() == before and office.status() == status
+    assert not (office.root / "records" / "meetings").exists()
