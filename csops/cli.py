@@ -74,11 +74,60 @@ SHORT_HELP: dict[str, str] = {
 }
 
 
+#: Exit code of a command that ran but could not read every record file it needed: its answer
+#: leaves out the records of those files (a count of tickets, a roster, a pending list).
+EXIT_UNREADABLE = 4
+
+
+def _say_unreadable(ctx: click.Context) -> None:
+    """A file that failed to load is said on every command that met it, with what it hides.
+
+    Without this a broken ``records/staff/CS001.yaml`` makes ``status`` count fewer records and
+    exit 0; only ``validate`` would mention it. A command that wrote keeps its exit code (its
+    change was checked over the whole tree); the note is still printed.
+    """
+    session = ctx.obj
+    read = vars(session).get("context") if session is not None else None
+    unusable = getattr(read, "unusable", None)
+    if not unusable:
+        return
+    from csops.labels import WORDS
+
+    items = sorted(unusable.items(), key=lambda item: item[1])
+    click.echo(f"注意 (warning): {len(items)} 个记录文件无法读取, 以上结果不含其中的记录 "
+               f"({len(items)} record file(s) could not be read; the output above leaves them out):", err=True)
+    for (kind, record_id), rel in items[:10]:
+        click.echo(f"  {rel}  ({WORDS.get(kind, kind)} {record_id})", err=True)
+    if len(items) > 10:
+        click.echo(f"  …… 另有 {len(items) - 10} 个", err=True)
+    click.echo(f"  修复 (fix): csops validate {items[0][1]}", err=True)
+    if not getattr(session, "wrote", False):
+        ctx.exit(EXIT_UNREADABLE)
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand with phone numbers masked in all it prints (REG-PHN-01), then say
+        which record files it could not read (exit 4)."""
+        from csops.privacy import MaskedStream
+
+        streams = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = MaskedStream(sys.stdout), MaskedStream(sys.stderr)
+        try:
+            result = self._invoke(ctx)
+        except SystemExit as exc:
+            if exc.code in (0, None):
+                _say_unreadable(ctx)
+            raise
+        finally:
+            sys.stdout, sys.stderr = streams
+        _say_unreadable(ctx)
+        return result
+
+    def _invoke(self, ctx: click.Context) -> Any:
         """Run the subcommand; a value the models reject is a refusal with its finding, never a crash."""
         try:
             return super().invoke(ctx)

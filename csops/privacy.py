@@ -8,6 +8,7 @@ beyond the standard library: every command may call them on its hot path.
 from __future__ import annotations
 
 import re
+from typing import Any, TextIO
 
 #: A mainland mobile number (11 digits from 1[3-9]), optionally with +86 / 86 and separators.
 MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
@@ -66,3 +67,27 @@ def mask_address(value: str | None) -> str | None:
     if not value:
         return value
     return re.sub(r"\d{3,}(室|号)?$", MASK, value.strip())
+
+
+class MaskedStream:
+    """A text stream that masks every phone number written through it (REG-PHN-01).
+
+    The CLI writes each command's stdout and stderr through one of these, so no output path (a
+    finding echoing a mistyped number, a JSON dump, a history diff, a form printed to stdout) can
+    show a customer's full number. Click writes a message and its newline in one call, so a number
+    is never split across two writes.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(mask_numbers_in(text) if isinstance(text, str) else text)
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from csops.context import Context
 from csops.labels import zh
 from csops.models.common import Record
+from csops.privacy import mask_numbers_in
 
 BUNDLED = Path(__file__).resolve().parents[1] / "templates"
 
@@ -84,13 +85,14 @@ def render_form(record: Record, ctx: Context) -> str:
     env = environment(ctx)
     data = plain(record)
     events = data.pop("events", [])
-    return template_for(env, record.KIND).render(
+    # Masked here as well as on stdout: a form written with --out is a file staff print and hand out.
+    return mask_numbers_in(template_for(env, record.KIND).render(
         record=record, data=data, events=events, office=ctx.policy.office, kind=record.KIND,
         now=ctx.now, ctx=ctx,
-    )
+    ))
 
 
 def render_report(ctx: Context, template: str, report: dict[str, Any]) -> str:
     """``reports/<template>`` (the office's own first) rendered with the report's data."""
-    return environment(ctx).get_template(f"reports/{template}").render(
-        report=report, office=ctx.policy.office, now=ctx.now)
+    return mask_numbers_in(environment(ctx).get_template(f"reports/{template}").render(
+        report=report, office=ctx.policy.office, now=ctx.now))

@@ -115,6 +115,8 @@ class Session:
     #: Where the CLI keeps what the command holds until it ends (the write lock, see take_turn).
     turns: ExitStack | None = None
     _has_turn: bool = False
+    #: Whether this command wrote a record (its exit code then says how the write went).
+    wrote: bool = False
 
     @property
     def json(self) -> bool:
@@ -336,6 +338,7 @@ class Session:
                   records=[r.id for r in final], no_commit=self.no_commit, when=self.now_option)
         except WriteError as exc:
             raise click.ClickException(str(exc)) from exc
+        self.wrote = True
         if after is not None:
             after.save()  # the tree now is what was checked: the next command starts from here
         ctx = self.context

@@ -93,8 +93,10 @@ def monthly(session: Session, month: str | None, out_text: str | None, revision:
         return
     from csops.yamlio import atomic_write
 
+    from csops.privacy import mask_numbers_in
+
     try:
-        atomic_write(out, text)
+        atomic_write(out, mask_numbers_in(text))  # a file handed on: no full phone number (REG-PHN-01)
     except OSError as exc:
         raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}; nothing was written") from exc
     click.echo(f"已生成月度报告 (monthly report written): {out}  提交期限 {data['due']} (RPT-01)")
