@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from csops.context import Context
+    from csops.models.common import Record
     from csops.session import Session
 
 
@@ -27,7 +29,7 @@ def form(session: Session, record_id: str, out: Path | None) -> None:
     from csops.render import render_form
 
     ctx = session.load()
-    record = next((r for r, _ in ctx.entries if r.id == record_id), None)
+    record = _find(ctx, record_id)
     if record is None:
         raise click.UsageError(f"no record with id {record_id}{ctx.why_missing(record_id)}")
     html = render_form(record, ctx)
@@ -36,3 +38,19 @@ def form(session: Session, record_id: str, out: Path | None) -> None:
     else:
         out.write_text(html, encoding="utf-8")
         click.echo(f"已生成表单 (form written): {out}")
+
+
+def _find(ctx: Context, record_id: str) -> Record | None:
+    """The record with ``record_id``, reading as little as its id allows: the one file of the kind
+    whose prefix it carries (T-, KL-, MT- ...), else the kinds with natural ids (handovers, rosters,
+    keys, staff), and only then every kind."""
+    from csops.models import kinds
+
+    registry = {k: m for k, m in kinds().items() if k != "policy"}
+    by_prefix = [k for k, m in registry.items() if m.ID_PREFIX and record_id.startswith(f"{m.ID_PREFIX}-")]
+    natural = [k for k, m in registry.items() if not m.ID_PREFIX]
+    for kind in by_prefix or natural:
+        found = ctx.get(kind, record_id)
+        if found is not None:
+            return found
+    return next((r for r, _ in ctx.entries if r.id == record_id), None)

@@ -91,9 +91,8 @@ def monthly(session: Session, month: str | None, out_text: str | None, revision:
     if out is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    from csops.yamlio import atomic_write
-
     from csops.privacy import mask_numbers_in
+    from csops.yamlio import atomic_write
 
     try:
         atomic_write(out, mask_numbers_in(text))  # a file handed on: no full phone number (REG-PHN-01)
