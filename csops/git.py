@@ -169,6 +169,20 @@ def index_listing(cwd: Path, prefix: str, *, worktree: bool) -> tuple[dict[str, 
     return blobs, conflicted, changed
 
 
+def clean_tree(cwd: Path, prefix: str) -> str | None:
+    """The tree id of ``prefix`` in HEAD when the working tree and the index hold exactly it (nothing
+    staged, changed or untracked under it); None otherwise. Git answers this from its index and
+    stat data in C, without listing every file to Python: the cheapest "nothing changed" there is."""
+    procs = [_start(["rev-parse", "-q", "--verify", f"HEAD:{prefix}"], cwd),
+             _start(["diff-index", "--cached", "--quiet", "HEAD", "--", prefix], cwd),
+             _start(["diff-files", "--quiet", "--", prefix], cwd),
+             _start(["ls-files", "--others", "-z", "--", prefix], cwd)]
+    outputs = [proc.communicate()[0] for proc in procs]
+    if any(proc.returncode != 0 for proc in procs) or outputs[3]:
+        return None
+    return outputs[0].decode().strip() or None
+
+
 def refresh_index(cwd: Path) -> None:
     """Refresh the index's stat data, as ``git status`` does opportunistically.
 

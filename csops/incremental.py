@@ -302,8 +302,9 @@ def listing_digest(listing: dict[str, str]) -> str:
 
 
 def save_summary(root: Path, mode: str, listing: dict[str, str], window: tuple[Bound, Bound] | None,
-                 result: Result) -> None:
-    """Keep ``result`` as the answer for this listing while "now" stays in ``window``."""
+                 result: Result, tree: str | None = None) -> None:
+    """Keep ``result`` as the answer for this listing while "now" stays in ``window``; ``tree`` is
+    git's tree id of the records folder when the listing is exactly HEAD's (a clean working tree)."""
     path = root / ".csops-cache" / SUMMARY.format(mode=mode)
     try:
         if window is None:  # an evaluation that re-runs every time: no answer to keep
@@ -314,20 +315,42 @@ def save_summary(root: Path, mode: str, listing: dict[str, str], window: tuple[B
 
         ensure_cache_dir(path.parent)
         state = ((FORMAT, code_fingerprint(), listing_digest(listing)), window, result.files_checked,
-                 [stored(f) for f in result.findings])
+                 [stored(f) for f in result.findings], tree)
         atomic_write(path, marshal.dumps(state))
     except (OSError, ValueError):
         pass  # only slower
 
 
-def summary_answer(root: Path, mode: str, listing: dict[str, str], now: datetime) -> Result | None:
-    """The kept result when the tree's listing, csops's code and "now" all still match; else None."""
+def remember_tree(root: Path, mode: str, listing: dict[str, str], tree: str) -> None:
+    """Note on the summary of ``listing`` that it is git's tree ``tree``: the next unchanged run is
+    then answered from ``git.clean_tree`` alone, without a listing."""
+    from csops.yamlio import atomic_write
+
     path = root / ".csops-cache" / SUMMARY.format(mode=mode)
     try:
-        key, (lo, hi), files_checked, found = marshal.loads(path.read_bytes())
+        key, window, files_checked, found, _ = marshal.loads(path.read_bytes())
+        if key == (FORMAT, code_fingerprint(), listing_digest(listing)):
+            atomic_write(path, marshal.dumps((key, window, files_checked, found, tree)))
+    except (OSError, EOFError, ValueError, TypeError):
+        pass  # only slower
+
+
+def summary_answer(root: Path, mode: str, listing: dict[str, str] | None, now: datetime, *,
+                   tree: str | None = None) -> Result | None:
+    """The kept result when the tree (its listing, or git's tree id of a clean records folder),
+    csops's code and "now" all still match; else None."""
+    path = root / ".csops-cache" / SUMMARY.format(mode=mode)
+    try:
+        key, (lo, hi), files_checked, found, kept_tree = marshal.loads(path.read_bytes())
+        fmt, code, digest = key
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    if key != (FORMAT, code_fingerprint(), listing_digest(listing)) or not within(lo, hi, now):
+    if (fmt, code) != (FORMAT, code_fingerprint()) or not within(lo, hi, now):
+        return None
+    if listing is not None:
+        if digest != listing_digest(listing):
+            return None
+    elif tree is None or kept_tree != tree:
         return None
     try:
         return Result(findings=[finding(tuple(s)) for s in found], files_checked=files_checked)

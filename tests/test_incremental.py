@@ -300,3 +300,35 @@ def test_a_write_leaves_the_summary_of_the_tree_it_made(tmp_path: Path) -> None:
     assert kept is not None
     cold = check(office.root, now, use_cache=False)
     assert _texts(kept) == _texts(cold) and kept.files_checked == cold.files_checked
+
+
+def test_a_clean_checkout_is_answered_from_git_s_tree_id(demo: Path) -> None:
+    """The second `validate` of a clean checkout is answered from `git.clean_tree` and the summary;
+    a change anywhere under records/ (edited, staged, untracked) falls back to the listing."""
+    from csops import git
+    from csops.incremental import summary_answer
+    from tests.fixtures import csops_subprocess
+
+    now = DEMO_NOW.isoformat()
+    first = csops_subprocess("--now", now, "validate", cwd=demo)
+    tree = git.clean_tree(demo, "records")
+    assert tree is not None
+    kept = summary_answer(demo, "worktree", None, DEMO_NOW, tree=tree)
+    assert kept is not None and _texts(kept) == _texts(check(demo, DEMO_NOW, use_cache=False))
+    assert csops_subprocess("--now", now, "validate", cwd=demo).stdout == first.stdout
+    extra = demo / "records" / "tickets" / "note.yaml"
+    extra.write_text("id: [\n", encoding="utf-8")  # untracked: not clean
+    assert git.clean_tree(demo, "records") is None
+    broken = csops_subprocess("--now", now, "validate", cwd=demo)
+    assert broken.returncode == 1 and "note.yaml" in broken.stdout
+    extra.unlink()
+    ticket = _ticket_files(demo)[0]
+    ticket.write_text(ticket.read_text(encoding="utf-8") + "# note\n", encoding="utf-8")
+    assert git.clean_tree(demo, "records") is None  # edited
+    git_cmd = ["git", "-C", str(demo)]
+    import subprocess
+
+    subprocess.run([*git_cmd, "add", "-A"], check=True)
+    assert git.clean_tree(demo, "records") is None  # staged
+    subprocess.run([*git_cmd, "commit", "-qm", "note"], check=True)
+    assert git.clean_tree(demo, "records") not in (None, tree)  # a new tree: the old summary is not it

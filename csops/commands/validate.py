@@ -56,17 +56,33 @@ def validate(session: Session, paths: tuple[Path, ...], staged: bool) -> None:
                 raise click.BadParameter(f"{p} is outside the records repository {root}") from exc
     result = None
     fast = None
+    tree = None
+    mode = "index" if staged else "worktree"
     if only is None:  # an unchanged tree is answered from its summary, before the models are imported
+        from csops import git
         from csops.incremental import summary_answer
-        from csops.store import listing
+        from csops.store import RECORDS, listing
 
-        fast = listing(root, from_index=staged)
-        if fast is not None:
-            result = summary_answer(root, "index" if staged else "worktree", fast, session.clock)
-    if result is None:
+        if not staged:  # a clean checkout: git's tree id alone says whether it is the one last checked
+            tree = git.clean_tree(root, RECORDS)
+            if tree is not None:
+                result = summary_answer(root, mode, None, session.clock, tree=tree)
+        if result is None:
+            fast = listing(root, from_index=staged)
+            if fast is not None:
+                result = summary_answer(root, mode, fast, session.clock)
+            if result is None:
+                from csops.checker import check
+
+                result = check(root, session.clock, from_index=staged, only=only, known_listing=fast)
+            if tree is not None and fast is not None and git.clean_tree(root, RECORDS) == tree:
+                from csops.incremental import remember_tree
+
+                remember_tree(root, mode, fast, tree)  # still that tree after the check: note it
+    else:
         from csops.checker import check
 
-        result = check(root, session.clock, from_index=staged, only=only, known_listing=fast)
+        result = check(root, session.clock, from_index=staged, only=only)
     (report_json if session.json else report_text)(result, sys.stdout)
     sys.exit(result.exit_code)
 
