@@ -72,9 +72,51 @@ def _stale(lock: Path) -> bool:
     return not _alive(int(parts[0]))
 
 
-def _clear_stale(lock: Path) -> None:
+def _journal(lock: Path, head: str | None, paths: Sequence[str]) -> None:
+    """Note in our lock what this write is about to change, so that a writer that finds the lock
+    stale (this process killed mid-write) can put those records back as they were."""
+    lines = [f"{os.getpid()} {socket.gethostname()}", f"head {head or '-'}", *paths]
+    atomic_write(lock, "\n".join(lines) + "\n")
+
+
+def _undo_killed_write(root: Path, lock: Path) -> None:
+    """Put back what a writer killed between writing and committing left (files written, records
+    staged): its command never said it was done, so its change is undone, as a failed write is.
+    Nothing is undone once its commit exists (HEAD moved): the commit stands."""
+    try:
+        lines = lock.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return
+    if len(lines) < 3 or not lines[1].startswith("head "):
+        return  # it had not begun to write
+    head, paths = lines[1][5:], [p for p in lines[2:] if p]
+    # git's own lock, left by the `git commit` killed with it: made after our journal, so not the
+    # lock of a git command that was running before the write began. (A git command someone starts
+    # by hand in the moment between the kill and this line would lose its lock: a window of a
+    # dead process's making that only a human can close; git says so if it happens.)
+    index_lock = lock.parent / "index.lock"
+    with contextlib.suppress(OSError):
+        if index_lock.stat().st_mtime >= lock.stat().st_mtime:
+            index_lock.unlink()
+    if (git.head(root) or "-") != head:
+        return
+    in_head = set(git.out(["ls-tree", "-r", "--name-only", "HEAD", "--", *paths], root).splitlines()) \
+        if head != "-" else set()
+    if git.run(["reset", "-q", "HEAD", "--", *paths] if head != "-" else
+               ["rm", "-q", "--cached", "--ignore-unmatch", "--", *paths], root, check=False).returncode != 0:
+        return  # the index cannot be changed now: leave the files as they are; the write says so
+    kept = [p for p in paths if p in in_head]
+    if kept:
+        git.run(["checkout", "-q", "HEAD", "--", *kept], root, check=False)
+    for rel in paths:
+        if rel not in in_head:
+            (root / rel).unlink(missing_ok=True)
+
+
+def _clear_stale(lock: Path, root: Path | None = None) -> None:
     """Remove a stale lock, once: a second lock serialises the clearing, so a writer never removes
-    the fresh lock another writer has just taken in place of the stale one."""
+    the fresh lock another writer has just taken in place of the stale one. A write the dead
+    process left half done is undone first."""
     breaker = lock.with_name(lock.name + ".clear")
     try:
         fd = os.open(breaker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
@@ -85,6 +127,9 @@ def _clear_stale(lock: Path) -> None:
         return
     try:
         if _stale(lock):
+            if root is not None:
+                with contextlib.suppress(OSError, git.GitError):
+                    _undo_killed_write(root, lock)
             lock.unlink(missing_ok=True)
     finally:
         os.close(fd)
@@ -116,7 +161,7 @@ def repo_lock(root: Path) -> Iterator[None]:
             break
         except FileExistsError:
             if _stale(lock):
-                _clear_stale(lock)
+                _clear_stale(lock, root)
                 continue
             if time.monotonic() >= deadline:
                 holder = ""
@@ -200,6 +245,7 @@ def _write_and_commit(root: Path, changes: Sequence[Change], paths: list[str], *
     new_dirs = [d for c in changes for d in _missing_dirs(root / c.rel)]
     written: list[str] = []
     head_before = git.head(root)
+    _journal(git.git_dir(root) / LOCK_NAME, head_before, paths)
     try:
         for change in changes:
             atomic_write(root / change.rel, change.text)

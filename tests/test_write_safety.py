@@ -208,3 +208,31 @@ def test_no_write_in_an_unsafe_git_state(office: Office, state: str) -> None:
     assert expected in result.output and "什么也没有写入" in result.output
     assert office.commits() == before and office.status() == status
     assert not (office.root / "records" / "meetings").exists()
+
+
+def test_a_writer_killed_between_staging_and_commit_leaves_nothing_staged(office: Office) -> None:
+    """kill -9 while git runs the commit (the record written and staged, no commit yet): the next
+    command undoes that half write, as a failed write is undone, then does its own work."""
+    import signal
+
+    hook = office.root / ".git" / "hooks" / "pre-commit"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text("#!/bin/sh\nsleep 60\n")
+    hook.chmod(0o755)
+    argv = [sys.executable, "-m", "csops", "--root", str(office.root), "--as", "M001", "--now", NOW,
+            "meeting", "new", "--type", "weekly", "--chair", "M001", "--content", "被中断的写入"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while "MT-" not in office.git("diff", "--cached", "--name-only").stdout:
+        assert time.monotonic() < deadline and proc.poll() is None, "the write never reached git commit"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # csops, git commit and the hook: as a power cut would
+    proc.wait()
+    before = office.commits()
+    assert office.status() != ""  # staged, uncommitted: what a kill used to leave
+    hook.unlink()
+    new_meeting(office, "下一位的会议")
+    assert office.commits() == before + 1 and office.status() == ""
+    made = sorted((office.root / "records" / "meetings").rglob("MT-*.yaml"))
+    assert len(made) == 1 and "下一位的会议" in made[0].read_text(encoding="utf-8")
+    assert not (office.root / ".git" / "csops.lock").exists()
