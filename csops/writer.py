@@ -245,7 +245,8 @@ def _write_and_commit(root: Path, changes: Sequence[Change], paths: list[str], *
     new_dirs = [d for c in changes for d in _missing_dirs(root / c.rel)]
     written: list[str] = []
     head_before = git.head(root)
-    _journal(git.git_dir(root) / LOCK_NAME, head_before, paths)
+    with contextlib.suppress(OSError):  # without the note a kill is only harder to undo, not the write
+        _journal(git.git_dir(root) / LOCK_NAME, head_before, paths)
     try:
         for change in changes:
             atomic_write(root / change.rel, change.text)
