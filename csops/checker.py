@@ -323,8 +323,10 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
     if cache is not None:
         cache.reused = sum(1 for k, v in records.items() if old_records.get(k) is v)
         cache.evaluated = len(records) - cache.reused
-        # Keep what this run did not need (other paths' records) while its file is unchanged.
-        keep = {k: v for k, v in old_records.items() if snapshot.listing.get(k[0]) == k[1] and k not in records}
+        # Keep what this run did not need (other paths' records) while its file is unchanged,
+        # and what the other view's snapshot still names (the hook's index, the working tree).
+        live = _live(cache, but=mode) | set(snapshot.listing.items())
+        keep = {k: v for k, v in old_records.items() if (k[0], k[1]) in live and k not in records}
         cache.records = keep | records
         cache.trees = trees
         cache.window = now_window([*records.values(), *trees.values()])
@@ -345,6 +347,20 @@ def _assemble(files: list[LoadedFile], only: set[str] | None) -> Result:
         else:  # outside the given paths, report only the cross-record findings
             result.extend(x for x in f.findings if x.rule in tree_ids)
     return result
+
+
+def _live(cache: ResultCache, but: str | None = None) -> set[tuple[str, str]]:
+    """(path, blob) of every file a kept snapshot names: the working tree's and the index's.
+
+    A record's evaluation is kept while either view still has that version: staged hand edits
+    checked by the hook and then discarded (git reset --hard) must not leave the working tree's
+    next run without the evaluations of the files it still has (at 100k records: a full check).
+    """
+    live: set[tuple[str, str]] = set()
+    for mode, snap in cache.snapshots.items():
+        if mode != but:
+            live |= set(snap.listing.items())
+    return live
 
 
 def _file_order(rels: Iterable[str], mode: str) -> list[str]:
@@ -542,7 +558,7 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
         live_trees = {_tree_key(i, r) for i, r in rules if r.group is None}
         live_trees |= {f"{t}|{g}" for t, order_ in group_order.items() for g in order_}
         cache.trees = {k: v for k, v in cache.trees.items() if k in live_trees}
-        live = {(rel, blob) for rel, blob in ordered.items()}
+        live = _live(cache)
         cache.records = {k: v for k, v in cache.records.items() if (k[0], k[1]) in live}
         if not reader.overlay:  # a command's "after" is saved only once it is written (check_change)
             cache.save()

@@ -332,3 +332,18 @@ def test_a_clean_checkout_is_answered_from_git_s_tree_id(demo: Path) -> None:
     assert git.clean_tree(demo, "records") is None  # staged
     subprocess.run([*git_cmd, "commit", "-qm", "note"], check=True)
     assert git.clean_tree(demo, "records") not in (None, tree)  # a new tree: the old summary is not it
+
+
+def test_staged_edits_checked_then_discarded_leave_the_worktree_answer_incremental(demo: Path) -> None:
+    """The hook checks staged hand edits (index view); they are discarded (git reset --hard): the
+    working tree's next check still has its evaluations, and equals a cold check."""
+    import subprocess
+
+    check(demo, DEMO_NOW)
+    for ticket in _ticket_files(demo)[:5]:
+        ticket.write_text(ticket.read_text(encoding="utf-8") + "# hand note\n", encoding="utf-8")
+    subprocess.run(["git", "-C", str(demo), "add", "records"], check=True)
+    same_as_cold(demo, DEMO_NOW, from_index=True)
+    subprocess.run(["git", "-C", str(demo), "reset", "-q", "--hard"], check=True)
+    stats = same_as_cold(demo, DEMO_NOW)
+    assert stats["partial"] and stats["evaluated"] <= 20  # the 5 tickets and their groups, not all
