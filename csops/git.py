@@ -230,12 +230,12 @@ def add(cwd: Path, paths: Sequence[str]) -> None:
     run(["add", "--", *paths], cwd)
 
 
-def unstage(cwd: Path, paths: Sequence[str]) -> None:
-    """Return the index entries of ``paths`` to HEAD (or drop them when there is no HEAD)."""
+def unstage(cwd: Path, paths: Sequence[str]) -> bool:
+    """Return the index entries of ``paths`` to HEAD (or drop them when there is no HEAD); whether
+    git could change the index."""
     if has_head(cwd):
-        run(["reset", "-q", "HEAD", "--", *paths], cwd, check=False)
-    else:
-        run(["rm", "-q", "--cached", "--ignore-unmatch", "--", *paths], cwd, check=False)
+        return run(["reset", "-q", "HEAD", "--", *paths], cwd, check=False).returncode == 0
+    return run(["rm", "-q", "--cached", "--ignore-unmatch", "--", *paths], cwd, check=False).returncode == 0
 
 
 def commit(

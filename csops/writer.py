@@ -102,8 +102,7 @@ def _undo_killed_write(root: Path, lock: Path) -> None:
         return
     in_head = set(git.out(["ls-tree", "-r", "--name-only", "HEAD", "--", *paths], root).splitlines()) \
         if head != "-" else set()
-    if git.run(["reset", "-q", "HEAD", "--", *paths] if head != "-" else
-               ["rm", "-q", "--cached", "--ignore-unmatch", "--", *paths], root, check=False).returncode != 0:
+    if not git.unstage(root, paths):
         return  # the index cannot be changed now: leave the files as they are; the write says so
     kept = [p for p in paths if p in in_head]
     if kept:
