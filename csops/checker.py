@@ -7,6 +7,7 @@ is the reporters'. Collects all findings and never stops at the first.
 from __future__ import annotations
 
 import reprlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 from csops.context import Context
 from csops.findings import Finding, Result, Severity
 from csops.incremental import (
+    SETTLED,
     Evaluation,
     Fingerprints,
     ResultCache,
@@ -35,7 +37,16 @@ from csops.labels import identifiers_for
 from csops.models import kind_for_id, kinds
 from csops.models.common import Record
 from csops.models.policy import Policy
-from csops.rules import Problem, Rule, check_record, groups_of, load_rules, run_grouped, run_tree_rule
+from csops.rules import (
+    Problem,
+    Rule,
+    check_record,
+    evaluated_groups,
+    groups_of,
+    load_rules,
+    run_grouped,
+    run_tree_rule,
+)
 from csops.store import RECORDS, LoadedFile, ShardedCache, blob_id, listing, read_file, read_tree
 from csops.tracking import ALL_KINDS, Tracker, read_kind
 from csops.yamlio import locate
@@ -286,12 +297,16 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
         for s in evaluation.findings:
             by_rel[s[0]].findings.append(finding(s))
 
+    reused = 0
+
     def reuse_or_run(into: dict[Any, Evaluation], key: Any, old: Evaluation | None, reads: Fingerprints | dict[str, str],
                      run: Callable[[], list[Problem]], default: LoadedFile | None, grouped: bool = False) -> None:
         """Replay ``old`` when it still holds; else run the evaluation under a tracker and keep it."""
+        nonlocal reused
         if old is not None and old.holds(reads, now):
             replay(old)
             into[key] = old
+            reused += into is records
             return
         with ctx.tracking(Tracker()) as tracker:
             problems = run()
@@ -305,7 +320,8 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
     for record, loaded in list(ctx.entries):
         if selected(loaded.rel, only):
             key = (loaded.rel, loaded.blob, record.KIND)
-            reuse_or_run(records, key, old_records.get(key), fps, partial(check_record, record, ctx), loaded)
+            reuse_or_run(records, key, cache.record(key) if cache is not None else None, fps,
+                         partial(check_record, record, ctx), loaded)
     for index, rule in enumerate(load_rules()):
         if rule.scope != "tree":
             continue
@@ -315,13 +331,14 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
             continue
         groups = groups_of(rule, ctx.entries, ctx)
         snapshot.groups[tkey] = {f.rel: g for g, members in groups.items() for _, f in members}
-        for gkey, members in groups.items():
+        for gkey in evaluated_groups(rule, groups):
+            members = groups[gkey]
             ekey, reads = f"{tkey}|{gkey}", _group_reads(rule, [(f.rel, f.blob) for _, f in members], fps)
             reuse_or_run(trees, ekey, old_trees.get(ekey), reads,
                          partial(run_grouped, rule, ctx, members), policy_file, grouped=True)
     result = _assemble(files, only)
     if cache is not None:
-        cache.reused = sum(1 for k, v in records.items() if old_records.get(k) is v)
+        cache.reused = reused
         cache.evaluated = len(records) - cache.reused
         # Keep what this run did not need (other paths' records) while its file is unchanged,
         # and what the other view's snapshot still names (the hook's index, the working tree).
@@ -363,11 +380,24 @@ def _live(cache: ResultCache, but: str | None = None) -> set[tuple[str, str]]:
     return live
 
 
-def _file_order(rels: Iterable[str], mode: str) -> list[str]:
+def _file_key(mode: str) -> Callable[[str], Any]:
     """The order a full read lists files in: git's for the index, pathlib's sorted walk for the tree."""
     if mode == "index":
-        return sorted(rels, key=lambda r: r.encode("utf-8", "surrogateescape"))
-    return sorted(rels, key=lambda r: r.split("/"))
+        return lambda r: r.encode("utf-8", "surrogateescape")
+    # The order of path components (``r.split("/")``): "/" read as the smallest character. A string
+    # key sorts 100,000 paths four times faster than a list key.
+    return lambda r: r.replace("/", "\0")
+
+
+def _file_order(rels: Iterable[str], mode: str) -> list[str]:
+    return sorted(rels, key=_file_key(mode))
+
+
+def _entry_order(mode: str, readable: dict[str, tuple[str, str]], policy_rel: str) -> Callable[[str], Any]:
+    """A sort key giving the context's order of entries: the policy, the staff, then every other
+    record, each in the files' order."""
+    key = _file_key(mode)
+    return lambda rel: (rel != policy_rel, readable[rel][0] != "staff" if rel != policy_rel else False, key(rel))
 
 
 class _Reader:
@@ -478,6 +508,10 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     needed: set[str] = set()
     for kind, rel, blob, _ in entries:
         evaluation = cache.records.get((rel, blob, kind))
+        if evaluation is SETTLED:  # read nothing, found nothing: holds whatever changed elsewhere
+            if cache.settled_holds((rel, blob, kind), now):
+                continue
+            evaluation = cache.record((rel, blob, kind))
         if evaluation is None or not evaluation.holds(fps, now):
             stale_records.append((rel, blob, kind))
             # What it read before (a new record: nothing known; the re-run says what it reads).
@@ -490,21 +524,45 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     groups: dict[str, dict[str, str]] = {}
     group_order: dict[str, list[str]] = {}
     stale_groups: list[tuple[str, Rule, list[tuple[str, str, str]]]] = []
+    # Groups are found from the snapshot's membership, changed only for the records read again: a
+    # change costs the groups it touches, not a pass of every grouped rule over every record.
+    reread = set(fresh) | set(gone)
+    position = _entry_order(mode, readable, policy_rel)
+
+    def kind_of(rel: str) -> str:
+        return "policy" if rel == policy_rel else readable[rel][0]
+
     for index, rule in rules:
         tkey = _tree_key(index, rule)
         if rule.group is not None:
             if tkey not in snap.groups:
                 return None
-            old_groups, membership = snap.groups[tkey], {}
-            members: dict[str, list[tuple[str, str, str]]] = {}
-            for kind, rel, blob, _ in entries:
-                gkey = rule.group(models[rel], light) if rel in models else old_groups.get(rel)
+            membership = dict(snap.groups[tkey])
+            touched = {g for g in (membership.pop(rel, None) for rel in reread) if g is not None}
+            for rel, model in models.items():
+                gkey = rule.group(model, light)
                 if gkey is not None:
                     membership[rel] = gkey
-                    members.setdefault(gkey, []).append((rel, blob, kind))
-            groups[tkey], group_order[tkey] = membership, list(members)
-            for gkey, group in members.items():
-                ekey = f"{tkey}|{gkey}"
+                    touched.add(gkey)
+            counts = Counter(membership.values())
+            evaluated = sorted(g for g, n in counts.items() if n >= rule.min_members)
+            groups[tkey], group_order[tkey] = membership, evaluated
+            # The groups to re-run: touched ones whose fingerprint moved, new ones, and untouched
+            # ones the clock or the roster left (their members and so their fingerprint are as were).
+            staff_fp = fps.get("staff", "")
+            stale: list[str] = []
+            for gkey in evaluated:
+                evaluation = cache.trees.get(f"{tkey}|{gkey}")
+                if evaluation is None or gkey in touched or \
+                        not evaluation.holds({"group": evaluation.reads.get("group", ""), "staff": staff_fp}, now):
+                    stale.append(gkey)
+            wanted_groups = set(stale)
+            members: dict[str, list[tuple[str, str, str]]] = {}
+            for gkey, rel in sorted(((g, r) for r, g in membership.items() if g in wanted_groups),
+                                    key=lambda pair: position(pair[1])):
+                members.setdefault(gkey, []).append((rel, listing[rel], kind_of(rel)))
+            for gkey in stale:
+                ekey, group = f"{tkey}|{gkey}", members[gkey]
                 evaluation = cache.trees.get(ekey)
                 if evaluation is None or not evaluation.holds(_group_reads(rule, [(r, b) for r, b, _ in group], fps), now):
                     stale_groups.append((ekey, rule, group))
@@ -545,7 +603,7 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     for evaluation in evaluations:
         for s in evaluation.findings:
             found.setdefault(s[0], []).append(finding(s))
-    cache.window = now_window(evaluations)
+    cache.window = now_window(evaluations, cache.settled_floor((rel, blob, kind) for kind, rel, blob, _ in entries))
     ordered = {rel: listing[rel] for rel in order}
     result = Result(files_checked=len(ordered))
     for rel in ordered:

@@ -7,6 +7,7 @@ starts fast; GitPython is imported only by the history/audit commands that walk 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -144,6 +145,9 @@ def _finish(proc: subprocess.Popen[bytes], what: str) -> bytes:
     return stdout
 
 
+_LS_FILES_ROW = re.compile(rb"[0-7]{6} ([0-9a-f]{40,64}) ([0-3])\t([^\0]*)\0")
+
+
 def index_listing(cwd: Path, prefix: str, *, worktree: bool) -> tuple[dict[str, str], bool, list[str]]:
     """The index under ``prefix`` as path → blob id, whether it holds a conflict (a stage other than
     0), and (with ``worktree``) the paths changed in the working tree as ``changed_in_worktree``
@@ -153,18 +157,10 @@ def index_listing(cwd: Path, prefix: str, *, worktree: bool) -> tuple[dict[str, 
         procs.append(_start(["diff-files", "--name-only", "-z", "--", prefix], cwd))
         procs.append(_start(["ls-files", "--others", "-z", "--", prefix], cwd))
     outputs = [_finish(proc, what) for proc, what in zip(procs, ("ls-files", "diff-files", "ls-files"), strict=False)]
-    blobs: dict[str, str] = {}
-    conflicted = False
-    for item in outputs[0].split(b"\0"):
-        if not item:
-            continue
-        meta, _, path = item.partition(b"\t")
-        # "<mode> <sha> <stage>": a six-digit mode, then a 40- or 64-digit object id.
-        mode_end = meta.index(b" ")
-        sha_end = meta.index(b" ", mode_end + 1)
-        if meta[sha_end + 1:] != b"0":
-            conflicted = True
-        blobs[path.decode("utf-8", "surrogateescape")] = meta[mode_end + 1:sha_end].decode()
+    # "<mode> <sha> <stage>\t<path>\0": parsed by one regex pass in C, not a loop per entry.
+    rows = _LS_FILES_ROW.findall(outputs[0])
+    conflicted = any(stage != b"0" for _, stage, _ in rows)
+    blobs = {path.decode("utf-8", "surrogateescape"): sha.decode() for sha, _, path in rows}
     changed = [p.decode("utf-8", "surrogateescape") for out in outputs[1:] for p in out.split(b"\0") if p]
     return blobs, conflicted, changed
 

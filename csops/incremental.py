@@ -37,7 +37,7 @@ from csops.findings import Finding, Result, Severity
 from csops.tracking import ALL_KINDS, Tracker
 
 NAME = "results.marshal"
-FORMAT = 3
+FORMAT = 5
 
 #: A finding in marshal form: (path, line, col, severity, rule, message, hint).
 Stored = tuple[str, int, int, str, str, str, str | None]
@@ -154,10 +154,11 @@ def within(lo: Bound, hi: Bound, now: datetime) -> bool:
     return hi is None or t < hi[0] or bool(hi[1] and t == hi[0])
 
 
-def now_window(evaluations: Iterable[Evaluation]) -> tuple[Bound, Bound] | None:
-    """The interval of "now" on which every one of ``evaluations`` holds; None when one of them
-    used the clock in a way no interval describes (it is evaluated again on every run)."""
-    lo: Bound = None
+def now_window(evaluations: Iterable[Evaluation], floor: Bound = None) -> tuple[Bound, Bound] | None:
+    """The interval of "now" on which every one of ``evaluations`` holds (and, with ``floor``, that
+    starts no earlier); None when one of them used the clock in a way no interval describes (it is
+    evaluated again on every run)."""
+    lo: Bound = floor
     hi: Bound = None
     for evaluation in evaluations:
         _, elo, ehi, opaque = evaluation._state  # type: ignore[misc]
@@ -210,6 +211,26 @@ class Evaluation:
         reads, tracker, findings = state
         return cls(reads, None, findings, tracker)
 
+    def settled_from(self) -> Bound | bool:
+        """For an evaluation that read no other record, found nothing and holds from a moment on
+        (or always): that moment (None: always). False for any other evaluation."""
+        if self is SETTLED:
+            return False  # its moment is the cache's to say (ResultCache.settled)
+        state = self._state
+        if self.reads or self.findings or state is None or state[0] or state[2] is not None or state[3]:
+            return False
+        return state[1]
+
+
+#: Stands for every *settled* record evaluation (no reads, no findings, holds from a moment on):
+#: most of an office's records, closed matters. The cache keeps only their keys and moments, so
+#: 100,000 of them load as one ``dict.fromkeys`` and are told apart by identity.
+SETTLED = Evaluation({}, None, [], ([], None, None, False))
+
+
+def _settled_evaluation(lo: Bound) -> Evaluation:
+    return Evaluation({}, None, [], ([], lo, None, False))
+
 
 @dataclass
 class Snapshot:
@@ -239,6 +260,8 @@ class ResultCache:
         #: "worktree" / "index" → the last run's snapshot of that tree.
         self.snapshots: dict[str, Snapshot] = {}
         self._raw: dict[str, Any] = {}
+        #: key → the moment from which a SETTLED record evaluation holds (None: always).
+        self.settled: dict[tuple[str, str, str], Bound] = {}
         self.reused = self.evaluated = 0
         #: The interval of "now" on which the last run's evaluations all hold (None: not one).
         self.window: tuple[Bound, Bound] | None = None
@@ -258,7 +281,9 @@ class ResultCache:
     def load_evaluations(self) -> None:
         data, self._raw = self._raw, {}
         try:
-            self.records = {tuple(k): Evaluation.from_state(v) for k, v in data.get("records", {}).items()}
+            self.settled = dict(data.get("settled", {}))
+            self.records = dict.fromkeys(self.settled, SETTLED)
+            self.records.update((k, Evaluation.from_state(v)) for k, v in data.get("records", {}).items())
             self.trees = {k: Evaluation.from_state(v) for k, v in data.get("trees", {}).items()}
             for mode, snap in data.get("snapshots", {}).items():
                 listing, early, entries, fps, count, readable, groups = snap
@@ -269,11 +294,40 @@ class ResultCache:
         except (ValueError, TypeError, KeyError):
             self.records, self.trees, self.snapshots = {}, {}, {}
 
+    def record(self, key: tuple[str, str, str]) -> Evaluation | None:
+        """The record evaluation under ``key`` as a whole object (a SETTLED one with its moment)."""
+        evaluation = self.records.get(key)
+        return _settled_evaluation(self.settled.get(key)) if evaluation is SETTLED else evaluation
+
+    def settled_holds(self, key: tuple[str, str, str], now: datetime) -> bool:
+        return within(self.settled.get(key), None, now)
+
+    def settled_floor(self, keys: Iterable[tuple[str, str, str]]) -> Bound:
+        """The latest moment from which the SETTLED evaluations among ``keys`` hold."""
+        floor: Bound = None
+        for key in keys:
+            lo = self.settled.get(key) if self.records.get(key) is SETTLED else None
+            if lo is not None and (floor is None or lo[0] > floor[0] or (lo[0] == floor[0] and not lo[1])):
+                floor = tuple(lo)  # type: ignore[assignment]
+        return floor
+
     def save(self) -> None:
         if self.path is None:
             return
+        settled: dict[tuple[str, str, str], Bound] = {}
+        others: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+        for k, v in self.records.items():
+            if v is SETTLED:
+                settled[k] = self.settled.get(k)
+            else:
+                since = v.settled_from()
+                if since is False:
+                    others[k] = v.state()
+                else:
+                    settled[k] = since  # type: ignore[assignment]
         data = {
-            "records": {k: v.state() for k, v in self.records.items()},
+            "settled": settled,
+            "records": others,
             "trees": {k: v.state() for k, v in self.trees.items()},
             "snapshots": {mode: (s.listing, s.early, s.entries, s.fingerprints, s.files_checked, s.readable, s.groups)
                           for mode, s in self.snapshots.items()},

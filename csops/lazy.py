@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from csops.context import Context
 from csops.models import kind_for_relpath, kinds
 from csops.models.common import Record
-from csops.store import RECORDS, LoadedFile, ParseCache, read_file
+from csops.store import RECORDS, LoadedFile, ParseCache, ShardedCache, read_file
 
 
 class TreeSource:
@@ -53,13 +53,14 @@ class TreeSource:
         folder = self.root / RECORDS / model.FOLDER
         if not model.FOLDER or not folder.is_dir():
             return []
-        cache = ParseCache(self.root, model.FOLDER)
+        cache = ShardedCache(self.root)
         out = []
         for path in sorted(folder.rglob("*")):
             name = path.name
             if not name.endswith((".yaml", ".yml")) or name.startswith(".") or not path.is_file():
                 continue
-            found = self._load(path.relative_to(self.root).as_posix(), path.read_bytes(), kind, ctx, cache)
+            rel = path.relative_to(self.root).as_posix()
+            found = self._load(rel, path.read_bytes(), kind, ctx, cache.shard(rel))
             if found is not None:
                 out.append(found)
         cache.save(prune=True)  # the whole folder was read

@@ -86,6 +86,37 @@ def test_a_link_to_a_missing_ticket_is_mended_when_the_ticket_appears(demo: Path
     assert book.exists() and gone is not None
 
 
+def _id_groups(root: Path) -> list[str]:
+    """The STORE-ID-01 groups the result cache holds an evaluation of."""
+    from csops.incremental import ResultCache, code_fingerprint
+    from csops.store import blob_id
+
+    policy = blob_id((root / "records" / "policy.yaml").read_bytes())
+    cache = ResultCache(root, f"{code_fingerprint()}:{policy}")
+    cache.load_evaluations()
+    return [k.split("|", 1)[1] for k in cache.trees if ":STORE-ID-01:" in k and "|" in k]
+
+
+def test_a_duplicate_id_is_found_and_mended_by_the_partial_check(demo: Path) -> None:
+    """STORE-ID-01 runs only on ids held by two records or more (min_members=2): a copy of a ticket
+    makes its one group, found by the partial check; deleting the copy mends it; the cache never
+    holds a group per record."""
+    check(demo, DEMO_NOW)
+    assert _id_groups(demo) == []  # 417 records, not one evaluation per id
+    ticket = _ticket_files(demo)[3]
+    copy = ticket.with_name("X" + ticket.name)
+    shutil.copy(ticket, copy)
+    stats = same_as_cold(demo, DEMO_NOW)
+    assert stats.get("partial")
+    duplicate = [t for t in _texts(check(demo, DEMO_NOW)) if "STORE-ID-01" in t]
+    assert duplicate and ticket.stem in duplicate[0]
+    assert _id_groups(demo) == [f"ticket:{ticket.stem}"]
+    copy.unlink()
+    assert same_as_cold(demo, DEMO_NOW).get("partial")
+    assert not any("STORE-ID-01" in t for t in _texts(check(demo, DEMO_NOW)))
+    assert _id_groups(demo) == []
+
+
 def _texts(result: object) -> list[str]:
     return [f.as_text() for f in result.findings]  # type: ignore[attr-defined]
 

@@ -54,3 +54,26 @@ def test_the_cache_folder_ignores_itself(office: Office) -> None:
                             capture_output=True, text=True, check=True).stdout
     assert (office.root / CACHE_DIR / "parsed-staff.marshal").is_file()
     assert CACHE_DIR not in status
+
+
+def test_shards_follow_folders_and_a_full_read_drops_stale_ones(office: Office) -> None:
+    """One shard per folder (a ticket month is its own file), so a command reading a few records of a
+    big kind loads their month only; a full read deletes shards of folders that are gone or of an
+    older layout (one file per kind)."""
+    from csops.store import ShardedCache, shard_of
+
+    assert shard_of("records/tickets/2026/11/T-2611-A001.yaml") == "tickets-2026-11"
+    assert shard_of("records/staff/CS001.yaml") == "staff"
+    assert shard_of("records/policy.yaml") == "records"
+    office.write(REL, GOOD)
+    office.write("records/tickets/2026/11/T-2611-A901.yaml", "id: T-2611-A901\n")
+    old_layout = office.root / CACHE_DIR / "parsed-tickets.marshal"
+    old_layout.parent.mkdir(exist_ok=True)
+    old_layout.write_bytes(b"\x00old")
+    read_tree(office.root)
+    names = {p.name for p in (office.root / CACHE_DIR).glob("parsed-*.marshal")}
+    assert {"parsed-staff.marshal", "parsed-tickets-2026-11.marshal"} <= names
+    assert "parsed-tickets.marshal" not in names
+    cache = ShardedCache(office.root)
+    assert cache.has("records/tickets/2026/11/T-2611-A901.yaml", b"id: T-2611-A901\n")
+    assert list(cache.shards) == ["tickets-2026-11"]  # only that month's shard was opened

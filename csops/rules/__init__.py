@@ -64,6 +64,9 @@ class Rule:
     group: Callable[[Any, Context], str | None] | None = None
     #: With ``group``: the rule asks only whether the group has a member (its first one is enough).
     first_only: bool = False
+    #: With ``group``: groups with fewer members cannot have a finding (a duplicate needs two), so
+    #: they are not evaluated, nor kept in the result cache (one group per record id otherwise).
+    min_members: int = 1
 
 
 REGISTRY: list[Rule] = []
@@ -82,12 +85,12 @@ def record_rule(
 
 def tree_rule(
     rule_id: str, *, title: str, severity: Severity = Severity.error, enforcement: str = "audit check",
-    group: Callable[[Any, Context], str | None] | None = None, first_only: bool = False,
+    group: Callable[[Any, Context], str | None] | None = None, first_only: bool = False, min_members: int = 1,
 ) -> Callable[[TreeFn], TreeFn]:
-    """Register a rule over the whole tree; see :class:`Rule` for ``group`` and ``first_only``."""
+    """Register a rule over the whole tree; see :class:`Rule` for ``group``, ``first_only`` and ``min_members``."""
 
     def deco(fn: TreeFn) -> TreeFn:
-        REGISTRY.append(Rule(rule_id, title, (), "tree", severity, enforcement, fn, group, first_only))
+        REGISTRY.append(Rule(rule_id, title, (), "tree", severity, enforcement, fn, group, first_only, min_members))
         return fn
 
     return deco
@@ -139,7 +142,7 @@ def run_tree_rule(rule: Rule, ctx: Context) -> list[Problem]:
 
 
 def groups_of(rule: Rule, entries: Iterable[tuple[Any, Any]], ctx: Context) -> dict[str, list[tuple[Any, Any]]]:
-    """The rule's groups in order of first appearance: group → its (record, file) pairs in order."""
+    """The rule's groups, all of them: group → its (record, file) pairs in the entries' order."""
     assert rule.group is not None
     groups: dict[str, list[tuple[Any, Any]]] = {}
     for record, loaded in entries:
@@ -147,6 +150,12 @@ def groups_of(rule: Rule, entries: Iterable[tuple[Any, Any]], ctx: Context) -> d
         if key is not None:
             groups.setdefault(key, []).append((record, loaded))
     return groups
+
+
+def evaluated_groups(rule: Rule, groups: dict[str, list[Any]]) -> list[str]:
+    """The groups the rule runs on, in the order their findings are reported (by group key, so an
+    incremental run that touches a few groups orders them as a full run does)."""
+    return sorted(g for g, members in groups.items() if len(members) >= rule.min_members)
 
 
 def run_grouped(rule: Rule, ctx: Context, members: list[tuple[Any, Any]]) -> list[Problem]:
@@ -170,8 +179,9 @@ def check_tree(ctx: Context) -> list[Problem]:
         if rule.group is None:
             problems.extend(run_tree_rule(rule, ctx))
         else:
-            for members in groups_of(rule, ctx.entries, ctx).values():
-                problems.extend(run_grouped(rule, ctx, members))
+            groups = groups_of(rule, ctx.entries, ctx)
+            for key in evaluated_groups(rule, groups):
+                problems.extend(run_grouped(rule, ctx, groups[key]))
     return problems
 
 

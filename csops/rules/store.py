@@ -33,7 +33,7 @@ def record_in_its_folder(record: Record, ctx: Context) -> Iterator[Problem]:
 
 
 @tree_rule("STORE-ID-01", title="record ids are unique across the tree", enforcement="validation error",
-           group=lambda r, ctx: f"{r.KIND}:{r.id}")
+           group=lambda r, ctx: f"{r.KIND}:{r.id}", min_members=2)
 def unique_ids(ctx: Context) -> Iterator[Problem]:
     seen: dict[tuple[str, str], str] = {}
     for record, loaded in ctx.entries:

@@ -188,7 +188,7 @@ def _by_contact(record: Record, ctx: Context) -> str | None:
 
 
 @tree_rule("TKT-FCR-05", title="a second contact about an open matter is flagged as a repeat contact",
-           severity=Level.warning, enforcement="warning", group=_by_contact)
+           severity=Level.warning, enforcement="warning", group=_by_contact, min_members=2)
 def repeat_contact(ctx: Context) -> Iterator[Problem]:
     for later, earlier in repeat_contacts(ctx):
         yield Problem(f"the customer called again ({later.id}) while {earlier.id} was still open: "
@@ -863,7 +863,8 @@ def kesu_number(t: Ticket, ctx: Context) -> Iterator[Problem]:
 
 
 @tree_rule("TKT-QC-03", title="客诉 numbers are unique over the merged tree", enforcement="validation error",
-           group=lambda r, ctx: r.kesu.kesu_no or None if isinstance(r, Ticket) and r.kesu else None)
+           group=lambda r, ctx: r.kesu.kesu_no or None if isinstance(r, Ticket) and r.kesu else None,
+           min_members=2)
 def kesu_unique(ctx: Context) -> Iterator[Problem]:
     seen: dict[str, str] = {}
     for t in sorted(ctx.of(Ticket), key=lambda x: x.id):
