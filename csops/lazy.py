@@ -29,6 +29,46 @@ class TreeSource:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._listing: dict[str, str] | None | bool = False
+        self._shards: ShardedCache | None = None
+        self._folders: dict[str, dict[str, str]] | None = None
+
+    def listing(self) -> dict[str, str] | None:
+        """rel → blob id of every record file of the working tree, from git (once per command);
+        None when git cannot say cheaply."""
+        if self._listing is False:
+            from csops.store import listing
+
+            self._listing = listing(self.root)
+        return self._listing  # type: ignore[return-value]
+
+    def folder_listing(self, folder: str) -> dict[str, str] | None:
+        """``listing()`` of the files under ``records/<folder>/`` (grouped once per command)."""
+        listing = self.listing()
+        if listing is None:
+            return None
+        if self._folders is None:
+            folders: dict[str, dict[str, str]] = {}
+            for rel, blob in listing.items():
+                parts = rel.split("/", 2)
+                folders.setdefault(parts[1] if len(parts) > 2 else "", {})[rel] = blob
+            self._folders = folders
+        return self._folders.get(folder, {})
+
+    def load_rel(self, rel: str, kind: str, ctx: Context) -> tuple[Record, LoadedFile] | None:
+        """The record in the file ``rel`` (through its parse cache shard), or None if it does not load."""
+        try:
+            raw = (self.root / rel).read_bytes()
+        except OSError:
+            return None
+        if self._shards is None:
+            self._shards = ShardedCache(self.root)
+        return self._load(rel, raw, kind, ctx, self._shards.shard(rel))
+
+    def flush(self) -> None:
+        """Write back what ``load_rel`` parsed (once, after a batch of reads)."""
+        if self._shards is not None:
+            self._shards.save()
 
     def kinds(self) -> list[str]:
         return [k for k in kinds() if k != "policy"]

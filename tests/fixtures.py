@@ -47,6 +47,16 @@ def init_repo(path: Path, *, station: str = "A", hook: bool = False) -> Path:
     return path
 
 
+def demo_repo(path: Path) -> Path:
+    """A git repository at ``path`` holding a copy of the demo office, committed."""
+    path.mkdir()
+    shutil.copytree(DEMO_RECORDS, path / "records")
+    git(path, "init", "-q", "-b", "main")
+    git(path, "add", "records")
+    git(path, "commit", "-q", "-m", "demo")
+    return path
+
+
 @dataclass
 class Office:
     """A records repository and a way to run csops in it."""

@@ -16,20 +16,14 @@ import pytest
 
 from csops.checker import check
 from csops.tracking import TrackedNow, Tracker
-from tests.fixtures import DEMO_RECORDS, git
+from tests.fixtures import demo_repo, git
 
 DEMO_NOW = datetime.fromisoformat("2026-11-23T09:00:00+08:00")
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
-    root = tmp_path / "demo"
-    root.mkdir()
-    shutil.copytree(DEMO_RECORDS, root / "records")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "records")
-    git(root, "commit", "-q", "-m", "demo")
-    return root
+    return demo_repo(tmp_path / "demo")
 
 
 def same_as_cold(root: Path, now: datetime, *, from_index: bool = False) -> dict[str, int]:

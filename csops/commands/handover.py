@@ -583,15 +583,20 @@ def handover_list(session: Session, day: datetime | None, month: str | None, sta
 
 def status_section(ctx: Context) -> tuple[str, list[str], dict[str, Any]]:
     """Today's handovers, open or refused ones, and days not reviewed (HOV-REV-01)."""
-    from csops.models.handover import Handover
-    from csops.rules.handovers import unreviewed_days
+    from datetime import date
+
+    from csops.facts import facts
+    from csops.rules.handovers import unreviewed_of
 
     today = ctx.calendar.local(ctx.now).date()
-    records = list(ctx.of(Handover))
-    todays = sorted(h.id for h in records if h.date == today)
-    open_ = sorted(h.id for h in records if h.fold().value in ("open", "signed"))
-    refused = sorted(h.id for h in records if h.fold().value == "refused")
-    unreviewed = sorted(unreviewed_days(ctx))
+    # (day, id, state, reviewed) of each record, kept by content: no handover is loaded for this.
+    found = facts(ctx, "handover", "status",
+                  lambda h, _: (h.date.isoformat(), h.id, h.fold().value, bool(h.first("reviewed")))).values()
+    records = [(date.fromisoformat(day), hid, state, reviewed) for day, hid, state, reviewed in found]
+    todays = sorted(hid for day, hid, _, _ in records if day == today)
+    open_ = sorted(hid for _, hid, state, _ in records if state in ("open", "signed"))
+    refused = sorted(hid for _, hid, state, _ in records if state == "refused")
+    unreviewed = sorted(unreviewed_of(((day, hid, reviewed) for day, hid, _, reviewed in records), today))
     lines = [f"今天交接班 {len(todays)} 份" + (": " + ", ".join(todays) if todays else ""),
              f"未完成 {len(open_)} 份" + (": " + ", ".join(open_) if open_ else ""),
              f"拒接待处理 {len(refused)} 份" + (": " + ", ".join(refused) if refused else ""),

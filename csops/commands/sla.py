@@ -15,24 +15,58 @@ if TYPE_CHECKING:
     from csops.session import Session
 
 
-def sla_rows(ctx: Context, now: datetime) -> list[dict[str, Any]]:
-    """One row per deadline of every ticket, with its state as of ``now`` and who answers for it."""
-    from csops.models.ticket import Ticket
+def sla_rows(ctx: Context, now: datetime, *, unsettled_only: bool = False) -> list[dict[str, Any]]:
+    """One row per deadline of every ticket, with its state as of ``now`` and who answers for it.
+
+    The rows of a ticket whose every deadline is settled (met, missed, paused, void: they no
+    longer depend on "now") are facts, kept by content; only the other tickets are loaded. With
+    ``unsettled_only``, only the rows that can still move (what ``status`` shows)."""
+    from csops.facts import facts, policy_key, records_at, roster_key
+
+    key = f"{policy_key(ctx)}:{roster_key(ctx)}"
+    if unsettled_only:
+        settled = facts(ctx, "ticket", "settled", _is_settled, key=key)
+        keyed: list[tuple[tuple[float, str], list[dict[str, Any]]]] = []
+    else:
+        rows = facts(ctx, "ticket", "sla-rows", _settled_rows, key=key)
+        settled = {rel: fact is not None for rel, fact in rows.items()}
+        keyed = [((fact[0][0], fact[0][1]), fact[1]) for fact in rows.values() if fact is not None]
+    live: list[Any] = records_at(ctx, "ticket", [rel for rel, done in settled.items() if not done])
+    keyed += [((t.received_at.timestamp(), t.id), _rows(ctx, t, now)) for t in live]
+    keyed.sort(key=lambda item: item[0])  # (received_at, id)
+    return [row for _, rows_ in keyed for row in rows_]
+
+
+def _is_settled(t: Any, ctx: Context) -> bool:
+    from csops.sla import ticket_deadlines
+
+    return all(d.settled() is not None for d in ticket_deadlines(ctx, t))
+
+
+def _rows(ctx: Context, t: Any, now: datetime) -> list[dict[str, Any]]:
     from csops.sla import responsible, ticket_deadlines
 
     rows = []
-    for t in sorted(ctx.of(Ticket), key=lambda x: (x.received_at, x.id)):
-        for d in ticket_deadlines(ctx, t):
-            who = responsible(t, d)
-            person = ctx.person(who)
-            rows.append({
-                "ticket": t.id, "type": t.type.value, "type_label": t.type.label,
-                "status": t.fold().status.value, **d.as_dict(now),
-                "responsible": who, "responsible_name": ctx.name(who),
-                "department": person.department.value if person else None,
-                "department_label": person.department.label if person else None,
-            })
+    for d in ticket_deadlines(ctx, t):
+        who = responsible(t, d)
+        person = ctx.person(who)
+        rows.append({
+            "ticket": t.id, "type": t.type.value, "type_label": t.type.label,
+            "status": t.fold().status.value, **d.as_dict(now),
+            "responsible": who, "responsible_name": ctx.name(who),
+            "department": person.department.value if person else None,
+            "department_label": person.department.label if person else None,
+        })
     return rows
+
+
+def _settled_rows(t: Any, ctx: Context) -> tuple[tuple[float, str], list[dict[str, Any]]] | None:
+    """The fact: (received_at, id) and the rows, when no deadline of ``t`` depends on "now"."""
+    from csops.sla import ticket_deadlines
+
+    if any(d.settled() is None for d in ticket_deadlines(ctx, t)):
+        return None
+    return (t.received_at.timestamp(), t.id), _rows(ctx, t, ctx.now)
 
 
 def summarise(rows: list[dict[str, Any]], now: datetime, within: int) -> dict[str, Any]:
@@ -112,11 +146,12 @@ def _dept_label(value: str) -> str:
 
 def status_section(ctx: Context) -> tuple[str, list[str], dict[str, Any]]:
     """``csops status``: open tickets, overdue, due within two hours."""
-    from csops.models.ticket import Ticket
+    from csops.facts import facts
 
-    tickets = list(ctx.of(Ticket))
-    open_ = [t for t in tickets if t.fold().status.value != "closed"]
-    data = summarise(sla_rows(ctx, ctx.now), ctx.now, 120)
+    opened = facts(ctx, "ticket", "open", lambda t, _: t.fold().status.value != "closed")
+    tickets, open_ = list(opened), [rel for rel, is_open in opened.items() if is_open]
+    # Only rows that can still move can be overdue or due soon: the settled ones are not loaded.
+    data = summarise(sla_rows(ctx, ctx.now, unsettled_only=True), ctx.now, 120)
     overdue = sorted({r["ticket"] for r in data["breached"] if r["state"] == "overdue"})
     soon = sorted({r["ticket"] for r in data["due_soon"]})
     lines = [f"未结工单 (open) {len(open_)} / 共 {len(tickets)}",

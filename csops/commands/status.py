@@ -29,7 +29,7 @@ def office_section(ctx: Context) -> tuple[str, list[str], dict[str, Any]]:
 
     people = [p for p in ctx.of(Staff) if p.active]
     by_dept = Counter(p.department.label for p in people)
-    counts = {kind: len(recs) for kind, recs in sorted(ctx.records.items()) if kind not in ("policy",)}
+    counts = record_counts(ctx)
     lines = [f"{ctx.policy.office.name}: 在岗员工 {len(people)} 人 ("
              + ", ".join(f"{d} {n}" for d, n in sorted(by_dept.items())) + ")"]
     lines.append("记录 (records): " + ", ".join(f"{zh(k)} {n}" for k, n in counts.items()))
@@ -39,6 +39,19 @@ def office_section(ctx: Context) -> tuple[str, list[str], dict[str, Any]]:
     lines.append(f"今天 (today) {today.isoformat()}: {day_kind}")
     return "办公室 (office)", lines, {"staff": len(people), "records": counts, "today": today.isoformat(),
                                      "workday": ctx.calendar.is_workday(today)}
+
+
+def record_counts(ctx: Context) -> dict[str, int]:
+    """kind → how many of its records load, from the fact cache (no kind is loaded to count it)."""
+    from csops.facts import facts
+    from csops.models import kinds
+
+    counts = {kind: len(facts(ctx, kind, "loads", _loads)) for kind in sorted(kinds()) if kind != "policy"}
+    return {kind: n for kind, n in counts.items() if n}
+
+
+def _loads(record: object, ctx: Context) -> int:
+    return 1
 
 
 @click.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 
 from csops import shifts
@@ -531,13 +531,17 @@ def handovers_by_day(ctx: Context) -> dict[date, list[Handover]]:
 def unreviewed_days(ctx: Context) -> dict[date, list[str]]:
     """HOV-REV-01: each past day with handover records the shift lead has not reviewed, and their ids."""
     by_day = handovers_by_day(ctx)
-    today = _local_day(ctx)
-    out = {}
-    for day, records in sorted(by_day.items()):
-        ids = sorted(r.id for r in records if not r.first("reviewed"))
-        if day < today and ids:
-            out[day] = ids
-    return out
+    return unreviewed_of(((day, r.id, bool(r.first("reviewed"))) for day, records in by_day.items() for r in records),
+                         _local_day(ctx))
+
+
+def unreviewed_of(handovers: Iterable[tuple[date, str, bool]], today: date) -> dict[date, list[str]]:
+    """HOV-REV-01 over (day, id, reviewed) of each handover record: past days → ids not reviewed."""
+    by_day: dict[date, list[str]] = {}
+    for day, record_id, reviewed in handovers:
+        if day < today and not reviewed:
+            by_day.setdefault(day, []).append(record_id)
+    return {day: sorted(ids) for day, ids in sorted(by_day.items())}
 
 
 def missed_security_handovers(ctx: Context, rule_type: HandoverType) -> list[tuple[date, datetime]]:

@@ -1,0 +1,128 @@
+"""Small facts of every record of a kind, kept by content, for read commands.
+
+``csops status`` needs, of each of 100,000 tickets, whether it is open and whether any deadline of it
+can still move; ``csops sla`` needs the deadline rows of the closed ones, which never change. A
+*fact* is such an answer: a pure function of one record (and of what its ``key`` names: the policy
+file, the roster), kept under the file's git blob id in ``.csops-cache/facts-<name>.marshal`` with
+csops's code fingerprint, so it is never stale and the cache is safe to delete. A command then
+loads only the records whose facts are not known yet, or that it needs whole (the open tickets).
+
+A file that does not load has no fact: it is read again every time, so it is still reported as
+unreadable (``Context.unusable``) by every command that meets it.
+"""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from csops.store import CACHE_DIR, ensure_cache_dir
+
+if TYPE_CHECKING:
+    from csops.context import Context
+    from csops.models.common import Record
+
+FORMAT = 1
+
+
+class FactCache:
+    """blob id → fact, for one fact of one kind; only the facts of the files seen are written back."""
+
+    def __init__(self, root: Path, name: str, key: str) -> None:
+        from csops.incremental import code_fingerprint
+
+        self.path = root / CACHE_DIR / f"facts-{name}.marshal"
+        self.tag = (FORMAT, code_fingerprint(), key)
+        self.entries: dict[str, Any] = {}
+        self.used: dict[str, Any] = {}
+        try:
+            tag, entries = marshal.loads(self.path.read_bytes())
+            if tag == self.tag and isinstance(entries, dict):
+                self.entries = entries
+        except (OSError, EOFError, ValueError, TypeError):
+            pass  # none yet, unreadable or of another version: computed again
+
+    def save(self) -> None:
+        if self.used.keys() == self.entries.keys():
+            return
+        try:
+            from csops.yamlio import atomic_write
+
+            ensure_cache_dir(self.path.parent)
+            atomic_write(self.path, marshal.dumps((self.tag, self.used)))
+        except (OSError, ValueError):
+            pass  # only slower
+
+
+def facts(ctx: Context, kind: str, name: str, compute: Callable[[Any, Context], Any],
+          key: str = "") -> dict[str, Any]:
+    """rel → ``compute(record, ctx)`` for every record of ``kind`` that loads.
+
+    From the fact cache where the file's blob has the fact; the others are loaded and computed. ``key`` is what else the facts depend on (see ``policy_key`` and
+    ``roster_key``); a context without a tree behind it (``csops validate``'s) computes them all.
+    """
+    from csops.models import kinds
+
+    source = ctx._source
+    folder = kinds()[kind].FOLDER
+    listing = source.folder_listing(folder) if source is not None and folder and kind not in ctx._loaded_kinds else None
+    if source is None or listing is None:
+        model = kinds()[kind]
+        out = {}
+        for record in ctx.of(model):
+            loaded = ctx.file_of(record)
+            out[loaded.rel if loaded is not None else record.id] = compute(record, ctx)
+        return out
+    cache = FactCache(source.root, f"{kind}-{name}", key)
+    out = {}
+    for rel, blob in listing.items():
+        if blob in cache.entries:
+            out[rel] = cache.used[blob] = cache.entries[blob]
+            continue
+        found = source.load_rel(rel, kind, ctx)
+        if found is None:
+            continue  # unusable: noted on the context, reported by the CLI
+        # Not added to the context: a first run over 100,000 files would hold them all.
+        out[rel] = cache.used[blob] = compute(found[0], ctx)
+    cache.save()
+    source.flush()
+    return out
+
+
+def records_at(ctx: Context, kind: str, rels: list[str]) -> list[Record]:
+    """The records in files ``rels``, in that order (loaded now unless the context has them)."""
+    source = ctx._source
+    have = {loaded.rel: record for record, loaded in ctx._entries}
+    out = []
+    for rel in rels:
+        record = have.get(rel)
+        if record is None and source is not None:
+            found = source.load_rel(rel, kind, ctx)
+            if found is not None:
+                ctx._take(*found)
+                record = found[0]
+        if record is not None:
+            out.append(record)
+    if source is not None:
+        source.flush()
+    return out
+
+
+def policy_key(ctx: Context) -> str:
+    """The policy file's blob: facts that use the policy (deadlines) are kept per policy."""
+    loaded = ctx.file_of(ctx.policy)
+    return loaded.blob if loaded is not None else "default-policy"
+
+
+def roster_key(ctx: Context) -> str:
+    """The staff files' blobs: facts that name people are kept per roster."""
+    import hashlib
+
+    source = ctx._source
+    listing = source.folder_listing("staff") if source is not None else None
+    if listing is None:
+        return "no-listing"
+    text = "\n".join(f"{rel}\0{blob}" for rel, blob in sorted(listing.items()))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
