@@ -74,6 +74,8 @@ class Context:
     _source: Source | None = field(default=None, repr=False)
     _loaded_kinds: set[str] = field(default_factory=set, repr=False)
     _loaded_rels: set[str] = field(default_factory=set, repr=False)
+    #: file → the record read from it (the first, when a file was read twice).
+    by_rel: dict[str, Record] = field(default_factory=dict, repr=False)
 
     # -- loading on demand ------------------------------------------------------------------
 
@@ -94,6 +96,7 @@ class Context:
         if loaded.rel in self._loaded_rels:
             return
         self._loaded_rels.add(loaded.rel)
+        self.by_rel.setdefault(loaded.rel, record)
         self._records.setdefault(record.KIND, {}).setdefault(record.id, record)
         self._entries.append((record, loaded))
         self._files[id(record)] = loaded
@@ -159,6 +162,7 @@ class Context:
 
     def add(self, record: Record, loaded: LoadedFile) -> None:
         self._memo.clear()
+        self.by_rel.setdefault(loaded.rel, record)
         self._records.setdefault(record.KIND, {}).setdefault(record.id, record)
         self._entries.append((record, loaded))
         self._files[id(record)] = loaded
@@ -174,6 +178,7 @@ class Context:
         if new is None:
             if old is not None:
                 self._entries = [(r, f) for r, f in self._entries if r is not old]
+                self.by_rel = {rel: r for rel, r in self.by_rel.items() if r is not old}
                 if self._records.get(old.KIND, {}).get(old.id) is old:
                     del self._records[old.KIND][old.id]
             return
@@ -181,6 +186,7 @@ class Context:
         if loaded is None:
             loaded = LoadedFile(rel=f"records/{new.expected_relpath()}", kind=new.KIND)
         self._records.setdefault(new.KIND, {})[new.id] = new
+        self.by_rel[loaded.rel] = new
         self._entries = [(r, f) for r, f in self._entries if r is not old] + [(new, loaded)]
         self._files[id(new)] = loaded
 

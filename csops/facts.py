@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import marshal
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,10 +95,9 @@ def facts(ctx: Context, kind: str, name: str, compute: Callable[[Any, Context], 
 def records_at(ctx: Context, kind: str, rels: list[str]) -> list[Record]:
     """The records in files ``rels``, in that order (loaded now unless the context has them)."""
     source = ctx._source
-    have = {loaded.rel: record for record, loaded in ctx._entries}
     out = []
     for rel in rels:
-        record = have.get(rel)
+        record = ctx.by_rel.get(rel)
         if record is None and source is not None:
             found = source.load_rel(rel, kind, ctx)
             if found is not None:
@@ -126,3 +126,46 @@ def roster_key(ctx: Context) -> str:
         return "no-listing"
     text = "\n".join(f"{rel}\0{blob}" for rel, blob in sorted(listing.items()))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+# -- facts of tickets, shared by the read commands ------------------------------------------------
+
+
+def _received(t: Any, ctx: Context) -> float | None:
+    return t.received_at.timestamp() if t.events else None
+
+
+def tickets_received(ctx: Context, start: datetime, end: datetime) -> list[Any]:
+    """The tickets received in ``[start, end)``, in (received_at, id) order: a month's report loads
+    its month, not the office's past."""
+    lo, hi = start.timestamp(), end.timestamp()
+    received = facts(ctx, "ticket", "received", _received)
+    chosen = [rel for rel, at in received.items() if at is not None and lo <= at < hi]
+    loaded: list[Any] = records_at(ctx, "ticket", chosen)
+    found = [t for t in loaded if t.events and start <= t.received_at < end]
+    return sorted(found, key=lambda t: (t.received_at, t.id))
+
+
+def _contact(t: Any, ctx: Context) -> str | None:
+    from csops.rules.tickets import contact_group
+
+    return contact_group(t)
+
+
+def tickets_of_contacts(ctx: Context, groups: set[str]) -> list[Any]:
+    """Every ticket in one of the TKT-FCR-05 contact groups ``groups`` (same contact, same type)."""
+    contacts = facts(ctx, "ticket", "contact", _contact)
+    return records_at(ctx, "ticket", [rel for rel, group in contacts.items() if group in groups])
+
+
+def _kesu_closes(t: Any, ctx: Context) -> list[float] | None:
+    from csops.models.ticket import TicketType
+
+    return [e.at.timestamp() for e in t.of_action("close")] if t.type is TicketType.kesu else None
+
+
+def kesu_closed_between(ctx: Context, start: datetime, end: datetime) -> list[Any]:
+    """The 客诉 tickets with a close event in ``[start, end)``."""
+    lo, hi = start.timestamp(), end.timestamp()
+    closes = facts(ctx, "ticket", "kesu-closes", _kesu_closes)
+    return records_at(ctx, "ticket", [rel for rel, at in closes.items() if at and any(lo <= x < hi for x in at)])

@@ -118,13 +118,15 @@ def _enum_rows(enum: type[LabeledEnum], counts: dict[Any, dict[str, int]], empty
 
 
 def monthly(ctx: Context, month: str) -> dict[str, Any]:
-    """The §6.3 monthly summary of ``month`` (YYYY-MM) as of ``ctx.now``."""
-    from csops.models.ticket import Ticket
+    """The §6.3 monthly summary of ``month`` (YYYY-MM) as of ``ctx.now``.
+
+    Reads the month's tickets and the few others its figures need (earlier contacts of the same
+    callers, 客诉 closed in the month), found from facts kept by content (``csops.facts``)."""
+    from csops.facts import tickets_received
     from csops.sla import kpis, ticket_deadlines
 
     start, end = month_bounds(ctx.calendar, month)
-    tickets = sorted((t for t in ctx.of(Ticket) if t.events and start <= t.received_at < end),
-                     key=lambda t: (t.received_at, t.id))
+    tickets = tickets_received(ctx, start, end)
     dls = {t.id: ticket_deadlines(ctx, t) for t in tickets}
     policy = ctx.policy
     return {
@@ -259,15 +261,20 @@ def _callbacks(ctx: Context, tickets: list[Ticket], dls: dict[str, list[Deadline
 
 
 def _first_contact(ctx: Context, tickets: list[Ticket], dls: dict[str, list[Deadline]]) -> dict[str, Any]:
+    from csops.facts import tickets_of_contacts
     from csops.models.ticket import EscalationReason
-    from csops.rules.tickets import repeat_contacts
+    from csops.rules.tickets import contact_group, repeat_contacts_among
     from csops.sla import responsible
 
     ids = {t.id for t in tickets}
+    # TKT-FCR-05 over the month's callers only: their contact groups, earlier months included.
+    groups = {g for g in (contact_group(t) for t in tickets) if g is not None}
+    pairs = sorted(((later, earlier) for later, earlier in repeat_contacts_among(tickets_of_contacts(ctx, groups))
+                    if later.id in ids), key=lambda pair: (pair[0].received_at, pair[0].id))
     repeats = [{"ticket": later.id, "earlier": earlier.id, "type_label": later.type.label,
                 "received_at": later.received_at.isoformat(), "customer": later.customer.name or "",
                 "first_owner_name": ctx.name(later.first_owner)}
-               for later, earlier in repeat_contacts(ctx) if later.id in ids]
+               for later, earlier in pairs]
     per_owner: dict[str, list[str]] = defaultdict(list)
     for t in tickets:
         for d in dls[t.id]:
@@ -319,7 +326,8 @@ def _faults(ctx: Context, tickets: list[Ticket], start: datetime, end: datetime)
 
 def _kesu(ctx: Context, tickets: list[Ticket], dls: dict[str, list[Deadline]], start: datetime, end: datetime,
           month: str) -> dict[str, Any]:
-    from csops.models.ticket import Ticket, TicketType, status_label
+    from csops.facts import kesu_closed_between
+    from csops.models.ticket import TicketType, status_label
     from csops.sla import STATE_LABELS
 
     now = ctx.now
@@ -332,8 +340,7 @@ def _kesu(ctx: Context, tickets: list[Ticket], dls: dict[str, list[Deadline]], s
                      "overseas": bool(t.kesu and t.kesu.overseas), "label": d.label, "due": _iso(d.due),
                      "closed_at": _iso(d.done_at), "state": d.state(now), "state_label": STATE_LABELS[d.state(now)],
                      "status_label": status_label(t.type, t.fold().status)})
-    closed = sorted(t.id for t in ctx.of(Ticket) if t.type is TicketType.kesu
-                    and any(_in(e.at, start, end) for e in t.of_action("close")))
+    closed = sorted(t.id for t in kesu_closed_between(ctx, start, end))
     return {"opened": len(rows), "closed_in_month": closed,
             "overdue": sum(r["state"] in ("missed", "overdue") for r in rows), "cases": rows,
             "stats_due": _next_month_day(month, ctx.policy.reports.kesu_stats_due_day).isoformat()}

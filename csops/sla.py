@@ -314,40 +314,53 @@ class _OpenIndex:
 
     A ticket stays closed for good from its last close on (``timeline``); until then it is listed
     under every day from its reception to that close, or among the never-closed ones. The lists
-    are a superset; ``pending`` still asks each candidate for its exact status at the time.
+    are a superset; ``pending`` still asks each candidate for its exact status at the time. Built
+    from a fact per ticket (``_open_span``), so a command asking for one person's pending matters
+    loads the candidates only, not every ticket.
     """
 
-    order: dict[int, int]  # id(ticket) → position in the tree, to answer in tree order
-    by_day: dict[tuple[str | None, int], list[Ticket]]
-    unclosed: dict[str | None, list[Ticket]]
+    order: dict[str, Any]  # file → its place in the tree's order, to answer in tree order
+    by_day: dict[tuple[str | None, int], list[str]]
+    unclosed: dict[str | None, list[str]]
+
+
+def _open_span(ticket: Ticket, ctx: Any) -> tuple[list[str | None], int, int | None] | None:
+    """The fact: who may owe the ticket, the day of its first event and of its last close (None: open)."""
+    if not ticket.events:
+        return None
+    line = ticket.timeline()
+    people = sorted({ticket.first_owner} | {owner for _, _, owner in line if owner is not None})
+    closed_from = line[-1][0] if line[-1][1].value == "closed" else None
+    return [None, *people], _day(line[0][0]), _day(closed_from) if closed_from is not None else None
 
 
 def _open_index(ctx: Any) -> _OpenIndex:
-    order: dict[int, int] = {}
-    by_day: dict[tuple[str | None, int], list[Ticket]] = {}
-    unclosed: dict[str | None, list[Ticket]] = {}
-    for n, ticket in enumerate(ctx.of(Ticket)):
-        order[id(ticket)] = n
-        if not ticket.events:
+    from csops.facts import facts
+
+    spans = facts(ctx, "ticket", "open-spans", _open_span)
+    order = {rel: rel.replace("/", "\0") for rel in spans}  # the order of path components
+    by_day: dict[tuple[str | None, int], list[str]] = {}
+    unclosed: dict[str | None, list[str]] = {}
+    for rel, span in spans.items():
+        if span is None:
             continue
-        line = ticket.timeline()
-        people: set[str | None] = {None, ticket.first_owner} | {owner for _, _, owner in line}
-        closed_from = line[-1][0] if line[-1][1].value == "closed" else None
-        if closed_from is None:
+        people, first, closed = span
+        if closed is None:
             for who in people:
-                unclosed.setdefault(who, []).append(ticket)
+                unclosed.setdefault(who, []).append(rel)
             continue
-        first = _day(line[0][0])  # the earliest event: as_of(t) for any earlier t has no events
-        for day in range(first, _day(closed_from) + 1):
+        for day in range(first, closed + 1):
             for who in people:
-                by_day.setdefault((who, day), []).append(ticket)
+                by_day.setdefault((who, day), []).append(rel)
     return _OpenIndex(order, by_day, unclosed)
 
 
 def _pending_candidates(ctx: Any, staff_id: str | None, at: datetime) -> list[Ticket]:
+    from csops.facts import records_at
+
     index: _OpenIndex = ctx.memo("tickets.open_by_person_day", lambda: _open_index(ctx))
     found = index.by_day.get((staff_id, _day(at)), []) + index.unclosed.get(staff_id, [])
-    return sorted(found, key=lambda t: index.order[id(t)])
+    return records_at(ctx, "ticket", sorted(set(found), key=lambda rel: index.order[rel]))  # type: ignore[return-value]
 
 
 # -- KPIs (RULES.md §6.2) ---------------------------------------------------------------------
@@ -362,8 +375,10 @@ def kpis(ctx: Any, start: datetime, end: datetime, now: datetime) -> dict[str, A
 
     KPI-05's denominator is not in the sources; this uses all tickets of the period (RULES.md §6.2).
     """
+    from csops.facts import tickets_received
+
     policy = ctx.policy
-    tickets = [t for t in ctx.of(Ticket) if start <= t.received_at < end]
+    tickets = tickets_received(ctx, start, end)
     repairs = [t for t in tickets if t.type is TicketType.repair and t.of_action("resolve")]
     external = [t for t in repairs if not t.customer.internal]
     internal = [t for t in repairs if t.customer.internal]

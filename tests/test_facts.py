@@ -100,3 +100,22 @@ def test_a_broken_file_is_said_on_every_status_even_with_facts_kept(demo: Office
     for _ in range(2):  # the second run has every other ticket's facts: the broken one has none
         result = demo.run("status", now=DEMO_NOW)
         assert result.exit_code == EXIT_UNREADABLE and rel in result.stderr
+
+
+def test_a_monthly_report_reads_its_month_not_the_past(demo: Office) -> None:
+    """RPT-01 from facts: the same report as a cold read, and the ticket kind is never loaded whole."""
+    from csops.models.policy import Policy
+    from csops.report import monthly
+    from csops.yamlio import load_fast
+
+    args = ("--format", "json", "report", "monthly", "--month", "2026-10")
+    shutil.rmtree(demo.root / CACHE_DIR, ignore_errors=True)
+    cold = demo.run(*args, now=DEMO_NOW).output
+    assert demo.run(*args, now=DEMO_NOW).output == cold and '"tickets"' in cold
+    ctx, loads = _counting_context(demo.root)
+    ctx.policy = Policy.model_validate(load_fast((demo.root / "records" / "policy.yaml").read_text(encoding="utf-8")))
+    monthly(ctx, "2026-10")
+    tickets = list((demo.root / "records" / "tickets").rglob("*.yaml"))
+    october = [rel for rel in loads if "/tickets/2026/10/" in rel]
+    assert "ticket" not in ctx._loaded_kinds
+    assert october and len(loads) < len(tickets)
