@@ -145,7 +145,7 @@ def schema_problem(error: Any, policy_tz: str, data: Any = None) -> Problem:
         return Problem(f"`{field}`: unknown staff id `{given}`", loc,
                        "use a 工号 from records/staff/, or add the person: csops staff add", rule="STORE-REF-01")
     if kind == "unknown_record":
-        return Problem(f"`{field}`: {msg}", loc, "check the id (csops list / ls records/)", rule="STORE-REF-02")
+        return Problem(f"`{field}`: {msg}", loc, "check the id: ls records/ shows every record file by id", rule="STORE-REF-02")
     if isinstance(given, str) and kind in {"enum", "literal_error", "union_tag_invalid"}:
         idents = identifiers_for(given)
         expected = str(error.get("ctx", {}).get("expected", "")) + str(error.get("ctx", {}).get("expected_tags", ""))
@@ -274,7 +274,8 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
     if policy_file is None:
         missing = LoadedFile(rel="records/policy.yaml", kind="policy")
         missing.finding("STORE-POLICY-01", "records/policy.yaml is missing",
-                        hint="create it with `csops init` or copy the defaults: csops policy --defaults")
+                        hint="restore it (git checkout -- records/policy.yaml), or take the default one from a new office: "
+                             "csops init /tmp/new-office")
         files = [*files, missing]
         policy_file = missing
         cache = None

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.handover_support import add_roster, checks, t
+from tests.handover_support import CHECKS, add_roster, checks, t
 
 HID = "2026-11-23-cs_office-late"
 DAY = "2026-11-23"
@@ -352,3 +352,52 @@ def test_handover_show_names_posts_shifts_and_check_items_in_chinese(rostered):
     policy.write_text(policy.read_text(encoding="utf-8") + "names:\n  cs_office: 客服部办公室\n", encoding="utf-8")
     rostered.git("commit", "-qam", "office names")
     assert "岗位/班次: 客服部办公室 / 晚班" in rostered.ok("handover", "show", HID, now=AFTER).output
+
+
+def _run_fix(office, output, now):
+    """Run the `csops ...` command a refusal's fix hint gives, as the user would copy it."""
+    import shlex
+
+    fix = next(line.split("fix:", 1)[1].strip() for line in output.splitlines() if "fix:" in line)
+    args = shlex.split(fix.split(" (", 1)[0])
+    assert args[0] == "csops", fix
+    return office.run(*args[1:], now=now)
+
+
+def test_HOV_REC_07_checks_missing_at_signing_are_added_by_the_hint(rostered):
+    """No dead end: the refusal names `handover sign ID --check …`, and that command signs."""
+    rostered.ok("handover", "open", DAY, "cs_office", "late", "--summary", "处理报修3单", as_="CS001",
+                now=t(DAY, "12:40"))
+    refused = rostered.run("handover", "sign", HID, as_="CS001", now=t(DAY, "12:45"))
+    assert refused.exit_code == 1 and "HOV-REC-07" in refused.output and "handover sign" in refused.output
+    done = _run_fix(rostered, refused.output, t(DAY, "12:46"))
+    assert done.exit_code == 0, done.output
+    record = show(rostered)
+    assert {c["item"] for c in record["checklist"]} == set(CHECKS["cs_office"])
+    assert rostered.run("handover", "sign", HID, as_="CS001", now=t(DAY, "12:47")).exit_code != 0  # signed once
+
+
+def test_HOV_REC_07_handover_check_records_items_before_signing(rostered):
+    rostered.ok("handover", "open", DAY, "cs_office", "late", "--summary", "s", as_="CS001", now=t(DAY, "12:40"))
+    assert rostered.run("handover", "check", HID, "--check", "hygiene=x", as_="CS001",
+                        now=t(DAY, "12:41")).exit_code == 1  # × without a note: refused at once
+    other = rostered.run("handover", "check", HID, "--check", "phones=ok", as_="CS002", now=t(DAY, "12:41"))
+    assert other.exit_code == 1 and "HOV-SIGN-01" in other.output  # only the outgoing records checks
+    rostered.ok("handover", "check", HID, "--check", "phones=ok", "--check", "hygiene=x:地面有水渍",
+                as_="CS001", now=t(DAY, "12:42"))
+    rostered.ok("handover", "check", HID, "--check", "hygiene=ok", as_="CS001", now=t(DAY, "12:43"))
+    items = {c["item"]: c["result"] for c in show(rostered)["checklist"]}
+    assert items == {"phones": "ok", "hygiene": "ok"}  # checked again: the new result
+    rest = [arg for item in CHECKS["cs_office"] if item not in ("phones", "hygiene") for arg in ("--check", f"{item}=ok")]
+    rostered.ok("handover", "sign", HID, *rest, as_="CS001", now=t(DAY, "12:45"))
+    signed = rostered.run("handover", "check", HID, "--check", "keys=ok", as_="CS001", now=t(DAY, "12:50"))
+    assert signed.exit_code != 0 and "already signed" in signed.output
+
+
+def test_HOV_REC_01_a_missing_summary_is_given_at_signing(rostered):
+    rostered.ok("handover", "open", DAY, "cs_office", "late", *checks("cs_office"), as_="CS001",
+                now=t(DAY, "12:40"))
+    refused = rostered.run("handover", "sign", HID, as_="CS001", now=t(DAY, "12:45"))
+    assert refused.exit_code == 1 and "HOV-REC-01" in refused.output
+    assert _run_fix(rostered, refused.output, t(DAY, "12:46")).exit_code == 0
+    assert show(rostered)["shift_summary"].startswith("本班")

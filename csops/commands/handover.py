@@ -44,8 +44,29 @@ def _parse_checks(values: tuple[str, ...]) -> list[dict[str, Any]]:
         if not item or result is None:
             raise refuse("HOV-REC-07", f"--check {text!r}: write item=ok or item=x:note (√ or ×)",
                          "e.g. --check phones=ok --check hygiene=x:'地面有水渍'")
+        if result == "fault" and not note.strip():  # said now, not at signing
+            raise refuse("HOV-REC-07", f"--check {text!r}: × without a note: say what is wrong",
+                         f"--check {item.strip()}=x:'地面有水渍'")
         out.append({"item": item.strip(), "result": result, "note": note.strip() or None})
     return out
+
+
+def _merge_checks(record: Handover, checks: tuple[str, ...]) -> list[Any]:
+    """The record's checklist with ``checks`` recorded over it (an item checked again takes the new result)."""
+    from csops.models.handover import CheckEntry
+
+    given = {c["item"]: CheckEntry.model_validate(c) for c in _parse_checks(checks)}
+    return [e for e in record.checklist if e.item not in given] + list(given.values())
+
+
+def _outgoing_before_signing(session: Session, record: Handover, what: str) -> None:
+    actor = session.actor()
+    if actor.id != record.outgoing:
+        raise refuse("HOV-SIGN-01", f"only the outgoing {record.outgoing} {what} {record.id}",
+                     f"csops --as {record.outgoing} handover check {record.id} ...")
+    if record.first("signed"):
+        raise click.UsageError(f"{record.id} is already signed: its log and checklist are final "
+                               "(add what was missed as a note: csops handover show)")
 
 
 def _parse_items(values: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -307,16 +328,48 @@ def _night_tickets(ctx: Context, day: date, listed: set[str]) -> list[dict[str, 
     ]
 
 
+@handover.command("check")
+@click.argument("handover_id")
+@click.option("--check", "checks", multiple=True, required=True, metavar="ITEM=ok|x:NOTE",
+              help="Check item √/× (repeatable; an item checked again takes the new result).")
+@click.option("--summary", help="本班工作情况 (HOV-REC-01), if not written yet or to replace it.")
+@click.pass_obj
+def handover_check(session: Session, handover_id: str, checks: tuple[str, ...], summary: str | None) -> None:
+    """Record check items √/× on an open handover before signing it (HOV-REC-07), as the outgoing person.
+
+    \b
+    Example:
+      csops --as CS001 handover check 2026-11-23-cs_office-late --check phones=ok --check hygiene=x:'地面有水渍'
+    """
+    record = load_handover(session, handover_id)
+    _outgoing_before_signing(session, record, "records the checks of")
+    changes: dict[str, Any] = {"checklist": _merge_checks(record, checks)}
+    if summary:
+        changes["shift_summary"] = summary
+    new = record.model_copy(update=changes)
+    session.save([(record, new)], action="handover.check", summary=f"交接班检查 {handover_id}")
+    done = ", ".join(f"{e.item} {'√' if e.result.value == 'ok' else '×'}" for e in new.checklist)
+    click.echo(f"已记录检查项 (checked): {handover_id}: {done}")
+
+
 @handover.command("sign")
 @click.argument("handover_id")
+@click.option("--check", "checks", multiple=True, metavar="ITEM=ok|x:NOTE",
+              help="Check items still to record, √/× (repeatable), recorded with the signature.")
+@click.option("--summary", help="本班工作情况 (HOV-REC-01), when it was not written at opening.")
 @at_option
 @click.pass_obj
-def handover_sign(session: Session, handover_id: str, at: datetime | None) -> None:
+def handover_sign(session: Session, handover_id: str, checks: tuple[str, ...], summary: str | None,
+                  at: datetime | None) -> None:
     """Sign as the outgoing person: the shift log is complete (HOV-REC-02, HOV-SIGN-01).
+
+    Check items and the shift summary not recorded yet can be given here; the signature is refused
+    while a configured check item or the summary is missing (HOV-REC-07, HOV-REC-01).
 
     \b
     Example:
       csops --as CS001 handover sign 2026-11-23-cs_office-late
+      csops --as CS001 handover sign 2026-11-23-cs_office-late --summary '处理报修3单' --check phones=ok
     """
     from csops.models.handover import Signed
 
@@ -324,7 +377,13 @@ def handover_sign(session: Session, handover_id: str, at: datetime | None) -> No
     if record.first("signed"):
         raise click.UsageError(f"{handover_id} is already signed")
     actor = session.actor()
-    _append(session, record, Signed(at=_when(session, at), by=actor.id), "sign", f"交班签名 {handover_id}")
+    changes: dict[str, Any] = {}
+    if checks:
+        changes["checklist"] = _merge_checks(record, checks)
+    if summary:
+        changes["shift_summary"] = summary
+    _append(session, record, Signed(at=_when(session, at), by=actor.id), "sign", f"交班签名 {handover_id}",
+            **changes)
     click.echo(f"交班人已签名 (signed): {handover_id}; 接班人接班前交班人仍在岗")
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from csops.commands import find_record, format_option, need, refuse
+from csops.commands import find_record, format_option, refuse
 
 if TYPE_CHECKING:
     from csops.context import Context
@@ -35,7 +35,7 @@ def month_view(ctx: Context, month: str) -> dict[str, Any]:
     from csops.models.roster import Roster
     from csops.rules.handovers import is_holiday
 
-    record = find_record(ctx, Roster, month, f"csops roster new {month} --file draft.yaml")
+    record = find_record(ctx, Roster, month, f"csops roster new {month} --from PREVIOUS_MONTH")
     days = []
     for day in sorted(record.days):
         plan = record.days[day]
@@ -84,31 +84,92 @@ def roster_show(session: Session, month: str | None) -> None:
 @click.argument("month")
 @click.option("--file", "draft", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Draft YAML with `shifts:` and `days:` (see docs/handovers.md).")
+@click.option("--from", "source", metavar="YYYY-MM",
+              help="Start from this month's roster: its shifts, and each day as the same weekday four "
+              "(or five) weeks before; leave is not copied.")
+@click.option("--holiday-duty", metavar="工号",
+              help="Duty manager on the month's holidays and special days (HOV-DUTY-07: middle level or above).")
 @click.pass_obj
-def roster_new(session: Session, month: str, draft: Path | None) -> None:
-    """Add MONTH's roster from a draft file, signed by you as the CS supervisor (ROLE-01; one commit).
+def roster_new(session: Session, month: str, draft: Path | None, source: str | None,
+               holiday_duty: str | None) -> None:
+    """Add MONTH's roster, from a draft file or from an earlier month, signed by you as the CS
+    supervisor (ROLE-01; one commit). Change single days afterwards with csops roster set.
 
     \b
     Example:
+      csops --as S001 roster new 2026-12 --from 2026-11 --holiday-duty M001
       csops --as S001 roster new 2026-12 --file roster-2026-12.yaml
     """
     from csops.models.roster import Roster
-    from csops.yamlio import load_round_trip
+    from csops.rules.handovers import is_holiday
 
     ctx = session.load()
-    draft = need(draft, "--file", "draft roster file")
+    if (draft is None) == (source is None):
+        raise click.UsageError("give the roster either as --file DRAFT.yaml or --from YYYY-MM (an earlier month)")
+    first = _month_start(month, "MONTH")
     if ctx.get("roster", month) is not None:
         raise click.UsageError(f"the roster of {month} exists: change it with csops roster set")
-    try:
-        data = load_round_trip(Path(draft).read_text(encoding="utf-8")) or {}
-    except Exception as exc:  # unreadable YAML: say so instead of crashing
-        raise click.UsageError(f"{draft}: not readable YAML ({type(exc).__name__}: {exc})") from exc
-    if not isinstance(data, dict):
-        raise click.UsageError(f"{draft}: expected a mapping with shifts: and days:")
+    data = _draft(draft) if draft is not None else _copied(ctx, source or "", first)
+    if holiday_duty:
+        for day, plan in data.get("days", {}).items():
+            if is_holiday(ctx, _as_date(day)):
+                plan["duty_manager"] = holiday_duty
     actor = session.actor()
     record = Roster.model_validate({**data, "id": month, "approved_by": actor.id}, context={"staff": set(ctx.staff)})
     session.save([(None, record)], action="roster.new", summary=f"排班表 {month}")
     click.echo(f"已建排班表 (roster added): {month}, {len(record.days)} 天")
+    holidays = [d for d in sorted(record.days) if is_holiday(ctx, d) or not ctx.calendar.is_workday(d)]
+    if source is not None and holidays:
+        names = ", ".join(f"{d:%m-%d}{ctx.calendar.holiday_name(d) or '休'}" for d in holidays if is_holiday(ctx, d))
+        click.echo(f"请核对节假日排班 (check holidays){': ' + names if names else ''}; "
+                   f"逐日调整: csops roster set DATE --duty 工号 --assign POST.SHIFT=工号")
+
+
+def _month_start(text: str, what: str) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError as exc:
+        raise click.BadParameter(f"{text!r}: write the month as 2026-12", param_hint=what) from exc
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _draft(path: Path) -> dict[str, Any]:
+    from csops.yamlio import load_round_trip
+
+    try:
+        data = load_round_trip(path.read_text(encoding="utf-8")) or {}
+    except Exception as exc:  # unreadable YAML: say so instead of crashing
+        raise click.UsageError(f"{path}: not readable YAML ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(data, dict):
+        raise click.UsageError(f"{path}: expected a mapping with shifts: and days:")
+    return dict(data)
+
+
+def _copied(ctx: Context, source: str, first: date) -> dict[str, Any]:
+    """A month's plan from ``source``: each day as the same weekday 28 (else 35) days earlier."""
+    import calendar
+
+    from csops.models.roster import Roster
+
+    _month_start(source, "--from")
+    old = find_record(ctx, Roster, source, f"csops roster show --month {source}")
+    days: dict[str, Any] = {}
+    for n in range(1, calendar.monthrange(first.year, first.month)[1] + 1):
+        day = first.replace(day=n)
+        earlier = next((day - timedelta(days=k) for k in (28, 35, 42, 49, 56)
+                        if day - timedelta(days=k) in old.days), None)
+        if earlier is None:
+            continue
+        plan = old.days[earlier]
+        days[day.isoformat()] = {"duty_manager": plan.duty_manager,
+                                 "on": {post: dict(shifts) for post, shifts in plan.on.items()}}
+    if not days:
+        raise refuse("HOV-DUTY-01", f"the roster of {source} has no day four to eight weeks before {first:%Y-%m}",
+                     "start from the month before: csops roster new MONTH --from PREVIOUS_MONTH")
+    return {"shifts": {post: dict(shifts) for post, shifts in old.shifts.items()}, "days": days}
 
 
 @roster.command("set")

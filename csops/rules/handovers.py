@@ -79,6 +79,10 @@ def duty_every_day(record: Record, ctx: Context) -> Iterator[Problem]:
                           ("days", day.isoformat(), "duty_manager"), "pick someone with the duty_manager role")
 
 
+def _month_before(day: date) -> str:
+    return (day.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+
 def is_holiday(ctx: Context, day: date) -> bool:
     """Statutory holiday or a configured special day (HOV-DUTY-07, HOV-SWP-05, CFL-28)."""
     return ctx.calendar.is_statutory_holiday(day) or day in ctx.policy.calendar.special_days
@@ -93,7 +97,9 @@ def holiday_duty_level(record: Record, ctx: Context) -> Iterator[Problem]:
             name = ctx.calendar.holiday_name(day) or "特殊日"
             yield Problem(f"{day.isoformat()} ({name}): duty manager {person.display} is {person.level.label}, "
                           "holidays need middle level (中级) or above", ("days", day.isoformat(), "duty_manager"),
-                          "put a manager of level middle or senior on duty that day")
+                          f"put a manager of level middle or senior on duty that day: "
+                          f"csops roster set {day.isoformat()} --duty 工号 (a new month: csops roster new "
+                          f"{day:%Y-%m} --from {_month_before(day)} --holiday-duty 工号)")
 
 
 # -- swaps ----------------------------------------------------------------------------------
@@ -334,7 +340,8 @@ def handover_matches_roster(record: Record, ctx: Context) -> Iterator[Problem]:
     if shifts.roster_for(ctx, record.date) is None:
         yield Problem(f"there is no roster for {record.date:%Y-%m}: the handover's parties and shift times "
                       "cannot be checked against it", ("date",),
-                      f"the CS supervisor adds it first: csops roster new {record.date:%Y-%m} --file draft.yaml")
+                      f"the CS supervisor adds it first: csops roster new {record.date:%Y-%m} "
+                      f"--from {_month_before(record.date)} (or --file draft.yaml)")
         return
     incoming = shifts.who(ctx, record.date, record.post, record.shift)
     outgoing = shifts.outgoing_slot(ctx, record.date, record.post, record.shift, record.from_post)
@@ -366,7 +373,7 @@ def shift_summary(record: Record, ctx: Context) -> Iterator[Problem]:
     assert isinstance(record, Handover)
     if record.first("signed") and not record.shift_summary.strip():
         yield Problem("signed without a shift summary (本班工作情况)", ("shift_summary",),
-                      "csops handover open … --summary '本班…'")
+                      f"csops --as {record.outgoing} handover sign {record.id} --summary '本班…'")
 
 
 @record_rule("HOV-REC-07", "handover", title="each configured check item is √ or ×, × with a note")
@@ -375,7 +382,7 @@ def checklist_complete(record: Record, ctx: Context) -> Iterator[Problem]:
     for i, entry in enumerate(record.checklist):
         if entry.result.value == "fault" and not (entry.note or "").strip():
             yield Problem(f"check item {entry.item} is × without a note", ("checklist", i, "note"),
-                          f"--check {entry.item}=x:'what is wrong'")
+                          f"csops --as {record.outgoing} handover check {record.id} --check {entry.item}=x:'what is wrong'")
     if not record.first("signed"):
         return
     items = ctx.policy.handover.check_items.get(record.from_post or record.post, [])
@@ -383,7 +390,8 @@ def checklist_complete(record: Record, ctx: Context) -> Iterator[Problem]:
     missing = [item for item in items if item not in done]
     if missing:
         yield Problem(f"signed with check items not recorded: {', '.join(missing)}", ("checklist",),
-                      " ".join(f"--check {m}=ok" for m in missing))
+                      f"csops --as {record.outgoing} handover sign {record.id} "
+                      + " ".join(f"--check {m}=ok" for m in missing) + " (× with a note: --check ITEM=x:'…')")
 
 
 @record_rule("HOV-SIGN-03", "handover", title="complete only when both signed and every question is answered")

@@ -181,10 +181,15 @@ def first_owner_is_receiver(t: Ticket, ctx: Context) -> Iterator[Problem]:
                       "the first-contact owner is whoever received the request; pass it on with forward/assign")
 
 
-def _by_contact(record: Record, ctx: Context) -> str | None:
+def contact_group(record: Record) -> str | None:
+    """TKT-FCR-05's group of a ticket: the same contact about the same type of matter."""
     if isinstance(record, Ticket) and record.customer.contact and record.events:
         return f"{record.customer.contact}\0{record.type.value}"
     return None
+
+
+def _by_contact(record: Record, ctx: Context) -> str | None:
+    return contact_group(record)
 
 
 @tree_rule("TKT-FCR-05", title="a second contact about an open matter is flagged as a repeat contact",
@@ -211,8 +216,13 @@ def repeat_contacts(ctx: Context) -> list[tuple[Ticket, Ticket]]:
 
 
 def _repeat_contacts(ctx: Context) -> list[tuple[Ticket, Ticket]]:
+    return repeat_contacts_among(ctx.of(Ticket))
+
+
+def repeat_contacts_among(tickets: Iterable[Ticket]) -> list[tuple[Ticket, Ticket]]:
+    """``repeat_contacts`` over ``tickets`` (whole contact groups: see ``contact_group``)."""
     by_contact: dict[tuple[str, str], list[Ticket]] = {}
-    for t in ctx.of(Ticket):
+    for t in tickets:
         if t.customer.contact and t.events:
             by_contact.setdefault((t.customer.contact, t.type.value), []).append(t)
     out: list[tuple[Ticket, Ticket]] = []
