@@ -353,7 +353,8 @@ class Office:
 
     def resolve_argv(self, ticket: tuple[str, str, str]) -> list[str]:
         ticket_id, kind, owner = ticket
-        extra = ["--validity", "invalid", "--invalid-reason", "misunderstanding"] if kind == "complaint" else []
+        extra = ["--validity", "invalid", "--invalid-reason", "misunderstanding", "--findings", "误解收费标准",
+                 "--evidence", "通话录音"] if kind == "complaint" else []
         if kind == "suggestion":
             extra = ["--decision", "adopt"]
         return self.csops("--as", owner, "ticket", "resolve", ticket_id, "--resolution", "已电话答复客户",

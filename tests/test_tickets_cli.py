@@ -240,3 +240,31 @@ def test_list_choices_are_the_models_statuses_and_types() -> None:
 def test_sla_due_within_takes_no_negative(office: Office) -> None:
     result = office.run("sla", "--due-within", "-5")
     assert result.exit_code == 2 and "--due-within" in result.output
+
+
+def test_TKT_GEN_09_and_VAL_01_a_resolution_lacking_what_close_needs_is_refused_at_once(office: Office) -> None:
+    """Check early (issue 14): a complaint resolved without findings, evidence and validity would be
+    refused at close, after the callback; it is refused at the resolution, which writes nothing."""
+    step(office, "CS001", T0, *COMPLAINT)
+    tid = "T-2611-A001"
+    step(office, "CS001", "2026-11-02T09:10:00+08:00", "ticket", "forward", tid, "--to", "E002", "--reason", "工程部")
+    before, status = office.commits(), office.status()
+    refused = office.run("ticket", "resolve", tid, "--resolution", "清洗滤网", "--corrective-action", "清洗",
+                         as_="E002", now="2026-11-02T15:00:00+08:00")
+    assert refused.exit_code == 1
+    assert "TKT-GEN-09" in refused.output and "TKT-VAL-01" in refused.output and "关闭时将被拒绝" in refused.output
+    assert "--findings" in refused.output and "--validity" in refused.output and "reopen" not in refused.output
+    assert office.commits() == before and office.status() == status
+    step(office, "E002", "2026-11-02T15:00:00+08:00", "ticket", "resolve", tid, "--resolution", "清洗滤网",
+         "--corrective-action", "清洗", "--validity", "invalid", "--invalid-reason", "misunderstanding",
+         "--findings", "滤网脏", "--evidence", "照片", "--reply-text", "滤网需定期清洗, 已为您清洗")
+    step(office, "M001", "2026-11-03T09:00:00+08:00", "ticket", "callback", tid, "--mode", "phone",
+         "--satisfied", "--signature", "--notes", "已制冷")
+    step(office, "CS001", "2026-11-03T10:00:00+08:00", "ticket", "close", tid,
+         "--customer-notified-at", "2026-11-03T09:00:00+08:00")  # no reopening, no second call
+
+
+def test_a_consultation_resolves_without_complaint_requirements(office: Office) -> None:
+    step(office, "CS001", T0, "ticket", "new", "--type", "consultation", "--channel", "phone", "--customer", "刘女士",
+         "--contact", "13900000000", "--content", "停车月卡怎么办理")
+    step(office, "CS001", "2026-11-02T09:05:00+08:00", "ticket", "resolve", "T-2611-A001", "--resolution", "已告知")

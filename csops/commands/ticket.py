@@ -8,6 +8,8 @@ the command line are asked for on a terminal and are an error otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -42,14 +44,18 @@ def _get(session: Session, ticket_id: str) -> tuple[Context, Ticket]:
     return ctx, find_record(ctx, Ticket, ticket_id, "csops ticket list")
 
 
-def _append(session: Session, ticket_id: str, cls_name: str, at: datetime | None, **fields: Any) -> Ticket:
-    """Append one event (``cls_name`` from csops.models.ticket) and save it as one commit."""
+def _append(session: Session, ticket_id: str, cls_name: str, at: datetime | None, *,
+            precheck: Callable[[Context, Ticket, Ticket, str], None] | None = None, **fields: Any) -> Ticket:
+    """Append one event (``cls_name`` from csops.models.ticket) and save it as one commit;
+    ``precheck(ctx, old, new, actor_id)`` may refuse the new version before anything is written."""
     from csops.models import ticket as m
 
     ctx, ticket = _get(session, ticket_id)
     actor = session.actor()
     event = _build(getattr(m, cls_name), at=at or session.now, by=actor.id, **fields)
     new = ticket.model_copy(update={"events": [*ticket.events, event]})
+    if precheck is not None:
+        precheck(ctx, ticket, new, actor.id)
     label = m.ACTION_LABELS.get(event.action, event.action)
     saved = session.save([(ticket, new)], action=f"ticket.{event.action}",
                          summary=f"{ticket.type.label} {ticket.id} {label}", actor=actor)[0]
@@ -426,10 +432,51 @@ def ticket_resolve(session: Session, ticket_id: str, resolution: str | None, rep
             new_terminal_no=new_terminal, old_sim=old_sim, new_sim=new_sim, tape_label_attached=tape_label or None,
             parts=list(parts), parts_fee=parts_fee, labour_fee=labour_fee, out_of_warranty=out_of_warranty,
             invoice_no=invoice_no)
-    _append(session, ticket_id, "Resolve", at, resolution=need(resolution, "--resolution", "处理结果"),
+    _append(session, ticket_id, "Resolve", at, precheck=_close_would_refuse,
+            resolution=need(resolution, "--resolution", "处理结果"),
             reply_text=reply_text, corrective_action=corrective_action, findings=findings, evidence=evidence,
             validity=validity, invalid_reason=invalid_reason, verified_by=verified_by, cause_class=cause_class,
             decision=decision, dispatch=dispatch)
+
+
+#: What to add to a resolution that a later close would be refused for (the rules' own hints
+#: speak of a ticket already closed).
+EARLY_HINTS = {
+    "TKT-GEN-09": "add --findings '调查结果' --evidence '记录/照片/证人' to this resolve",
+    "TKT-VAL-01": "add --validity valid|invalid to this resolve (invalid: with --invalid-reason)",
+}
+
+
+def _close_would_refuse(ctx: Context, old: Ticket, new: Ticket, actor_id: str) -> None:
+    """Check early what close will require of this resolution (issue 14): a resolution accepted now
+    and found lacking at closing means reopening, resolving again and calling the customer twice.
+
+    The ticket is closed in thought (a reached, satisfied callback, then the close, both now); the
+    errors that appear, located at this resolution, refuse it now, together with the errors the
+    resolution makes by itself. What later steps lack (the callback itself, a report) is theirs."""
+    from csops.findings import Severity
+    from csops.models import ticket as m
+    from csops.rules import check_record
+    from csops.session import Refused
+
+    index, at = len(new.events) - 1, new.events[-1].at
+    later = [m.Callback(at=at, by=actor_id, mode=m.CallbackMode.phone, reached=True, satisfied=True, notes="-"),
+             m.Close(at=at, by=actor_id, customer_notified_at=at)]
+    closed = new.model_copy(update={"events": [*new.events, *later]})
+
+    def errors(ticket: Ticket) -> list[Any]:
+        return [p for p in check_record(ticket, ctx) if p.severity is Severity.error]
+
+    had = {(p.rule, p.message) for p in errors(old)}
+    own = [p for p in errors(new) if (p.rule, p.message) not in had]
+    seen = had | {(p.rule, p.message) for p in own}
+    lacking = [p for p in errors(closed) if p.loc[:2] == ("events", index) and (p.rule, p.message) not in seen]
+    if not lacking:
+        return  # the save checks the resolution itself, over the whole tree
+    early = [replace(p, message=f"关闭时将被拒绝 (close would be refused): {p.message}",
+                     hint=EARLY_HINTS.get(p.rule, (p.hint or "").replace(" (reopen first)", "") or None))
+             for p in lacking]
+    raise Refused([*own, *early], f"{new.id} 处理结果缺少关闭所需内容 (the resolution lacks what closing needs)")
 
 
 @ticket.command("callback")
