@@ -243,6 +243,23 @@ def test_staged_changes_equal_cold(demo: Path) -> None:
     assert any(f.rule == "STORE-TIME-01" for f in check(demo, DEMO_NOW, from_index=True).findings)
 
 
+def test_the_hook_s_first_run_starts_from_the_worktree_snapshot(demo: Path) -> None:
+    """No index snapshot yet (only the working tree was checked): the hook reads the staged changes,
+    not the whole index, and answers as a cold check of the index does."""
+    check(demo, DEMO_NOW)  # the working tree only
+    for ticket in _ticket_files(demo)[:3]:
+        ticket.write_text(ticket.read_text(encoding="utf-8") + "# note\n", encoding="utf-8")
+    git(demo, "add", "-A", "records")
+    files = len(list((demo / "records").rglob("*.yaml")))
+    stats = same_as_cold(demo, DEMO_NOW, from_index=True)
+    assert stats.get("partial") and stats["read"] < files / 10, stats
+    rng = random.Random(11)  # and after changes of every sort, still the cold answer
+    for _ in range(4):
+        _mutations(demo, rng)
+        git(demo, "add", "-A", "records")
+        same_as_cold(demo, DEMO_NOW, from_index=True)
+
+
 def test_a_new_csops_version_drops_the_cache(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import csops.checker
 
