@@ -161,13 +161,22 @@ def schema_problem(error: Any, policy_tz: str, data: Any = None) -> Problem:
     return Problem(f"`{field}`: {msg} (got {_shown(given)})", loc, hint, rule="STORE-SCHEMA-01")
 
 
-def validate_data(model: type[Record], loaded: LoadedFile, context: dict[str, Any], tz: str) -> Record | None:
+def validate_data(model: type[Record], loaded: LoadedFile, context: dict[str, Any], tz: str,
+                  refs: dict[str, list[str]] | None = None) -> Record | None:
+    """The record, or None with its problems on the file; ``refs`` ("kind#id" → files) gains the
+    records this one references."""
+    if refs is not None:
+        context = {**context, "refs": set()}
     try:
         return model.model_validate(loaded.data, context=context)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             _add(loaded, schema_problem(error, tz, loaded.data))
         return None
+    finally:
+        if refs is not None:
+            for ref in context["refs"]:
+                refs.setdefault(ref, []).append(loaded.rel)
 
 
 def _add(loaded: LoadedFile, problem: Problem) -> None:
@@ -214,7 +223,7 @@ def build_context(files: list[LoadedFile], now: datetime, root: Path | None = No
         ids.setdefault(f.kind or "", set()).add(str(f.data.get("id")))
     context = {"staff": staff_ids, "ids": ids}
     for f in sorted(readable, key=lambda f: f.kind != "staff"):
-        record = validate_data(registry[f.kind or ""], f, context, policy.timezone)
+        record = validate_data(registry[f.kind or ""], f, context, policy.timezone, ctx.refs)
         if record is not None:
             ctx.add(record, f)
     loaded = {id(f) for _, f in ctx.entries}
@@ -286,6 +295,7 @@ def run_checks(files: list[LoadedFile], now: datetime, root: Path | None = None,
         entries=[(r.KIND, f.rel, f.blob, r.id) for r, f in ctx.entries],
         files_checked=len(files),
         readable=dict(ctx.readable),
+        refs=ctx.refs,
     )
     fps = Fingerprints(snapshot.entries)
     snapshot.fingerprints = fps.kinds
@@ -473,8 +483,17 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     before: dict[str, set[str]] = {}
     for kind, rid in snap.readable.values():
         before.setdefault(kind, set()).add(rid)
-    if any(not ids <= universe.get(kind, set()) for kind, ids in before.items()):
-        return None  # an id is gone: references to it elsewhere now fail
+    lost = {f"{kind}#{rid}" for kind, ids in before.items() for rid in ids - universe.get(kind, set())}
+    if any(ref.startswith("staff#") for ref in lost):
+        return None  # a person gone: nearly every record names someone; check the whole tree
+    refs = {ref: list(rels) for ref, rels in snap.refs.items()}
+    if lost:  # the records that reference a vanished id are validated again (their reference breaks)
+        dependents = {rel: listing[rel] for ref in lost for rel in snap.refs.get(ref, ())
+                      if rel in readable and rel not in fresh}
+        more = reader.many(dependents)
+        if more is None:
+            return None
+        fresh |= more
     valid_before = {rel for _, rel, _, _ in snap.entries}
     if any(u != before.get(k, set()) for k, u in universe.items()):
         # New ids can mend a dangling reference: validate the records that failed again.
@@ -496,7 +515,7 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     models: dict[str, Record] = {}
     for rel, loaded in fresh.items():
         if rel in readable:
-            record = validate_data(registry[readable[rel][0]], loaded, context, tz)
+            record = validate_data(registry[readable[rel][0]], loaded, context, tz, refs)
             if record is not None:
                 models[rel] = record
     # The context's order: the policy, then every valid record, staff first, in the files' order.
@@ -616,7 +635,8 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     cache.reused = len(entries) - len(stale_records)
     reader.cache.save()
     if stale_records or stale_trees or stale_groups or changed or gone:
-        cache.snapshots[mode] = Snapshot(ordered, early, entries, fps.kinds, len(ordered), readable, groups)
+        cache.snapshots[mode] = Snapshot(ordered, early, entries, fps.kinds, len(ordered), readable, groups,
+                                         _live_refs(refs, readable))
         live_trees = {_tree_key(i, r) for i, r in rules if r.group is None}
         live_trees |= {f"{t}|{g}" for t, order_ in group_order.items() for g in order_}
         cache.trees = {k: v for k, v in cache.trees.items() if k in live_trees}
@@ -625,6 +645,17 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
         if not reader.overlay:  # a command's "after" is saved only once it is written (check_change)
             cache.save()
     return result
+
+
+def _live_refs(refs: dict[str, list[str]], readable: dict[str, tuple[str, str]]) -> dict[str, list[str]]:
+    """``refs`` without the files that are gone, each file once (an old version's references stay
+    until the file is gone: one more record validated again, never one missed)."""
+    out = {}
+    for ref, rels in refs.items():
+        kept = list(dict.fromkeys(rel for rel in rels if rel in readable))
+        if kept:
+            out[ref] = kept
+    return out
 
 
 def _rerun_stale(cache: ResultCache, root: Path, mode: str, now: datetime,

@@ -64,6 +64,8 @@ class Context:
     unusable: dict[tuple[str, str], str] = field(default_factory=dict)
     #: rel → (kind, id) of every file read as a record of a known kind in its folder (valid or not).
     readable: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    #: "kind#id" → the files that reference that record (``record_ref`` fields; not staff ids).
+    refs: dict[str, list[str]] = field(default_factory=dict, repr=False)
     #: Indexes built once per tree (by id, by person, by key copy, by day ...), see ``memo``:
     #: key → (value, what building it read).
     _memo: dict[str, tuple[Any, Tracker]] = field(default_factory=dict, repr=False)

@@ -37,7 +37,7 @@ from csops.findings import Finding, Result, Severity
 from csops.tracking import ALL_KINDS, Tracker
 
 NAME = "results.marshal"
-FORMAT = 5
+FORMAT = 6
 
 #: A finding in marshal form: (path, line, col, severity, rule, message, hint).
 Stored = tuple[str, int, int, str, str, str, str | None]
@@ -249,6 +249,8 @@ class Snapshot:
     readable: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: grouped tree rule → rel → the group its record is in.
     groups: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: "kind#id" → the files that reference that record: validated again when the id vanishes.
+    refs: dict[str, list[str]] = field(default_factory=dict)
 
 
 class ResultCache:
@@ -286,11 +288,11 @@ class ResultCache:
             self.records.update((k, Evaluation.from_state(v)) for k, v in data.get("records", {}).items())
             self.trees = {k: Evaluation.from_state(v) for k, v in data.get("trees", {}).items()}
             for mode, snap in data.get("snapshots", {}).items():
-                listing, early, entries, fps, count, readable, groups = snap
+                listing, early, entries, fps, count, readable, groups, refs = snap
                 self.snapshots[mode] = Snapshot(
                     dict(listing), {k: [tuple(f) for f in v] for k, v in early.items()},
                     [tuple(e) for e in entries], dict(fps), count,
-                    {k: tuple(v) for k, v in readable.items()}, groups)
+                    {k: tuple(v) for k, v in readable.items()}, groups, refs)
         except (ValueError, TypeError, KeyError):
             self.records, self.trees, self.snapshots = {}, {}, {}
 
@@ -329,7 +331,8 @@ class ResultCache:
             "settled": settled,
             "records": others,
             "trees": {k: v.state() for k, v in self.trees.items()},
-            "snapshots": {mode: (s.listing, s.early, s.entries, s.fingerprints, s.files_checked, s.readable, s.groups)
+            "snapshots": {mode: (s.listing, s.early, s.entries, s.fingerprints, s.files_checked, s.readable, s.groups,
+                                 s.refs)
                           for mode, s in self.snapshots.items()},
         }
         try:

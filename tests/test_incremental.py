@@ -73,6 +73,7 @@ def test_a_link_to_a_missing_ticket_is_mended_when_the_ticket_appears(demo: Path
     check(demo, DEMO_NOW)
     linked.unlink()
     gone = same_as_cold(demo, DEMO_NOW)
+    assert gone.get("partial"), gone  # the id vanished: its referrers are read again, not the tree
     assert any("T-2611-A014" in t and "HOV-SEC-01" in t for t in _texts(check(demo, DEMO_NOW)))
     linked.write_bytes(saved)
     same_as_cold(demo, DEMO_NOW)
@@ -109,6 +110,25 @@ def test_a_duplicate_id_is_found_and_mended_by_the_partial_check(demo: Path) -> 
     assert same_as_cold(demo, DEMO_NOW).get("partial")
     assert not any("STORE-ID-01" in t for t in _texts(check(demo, DEMO_NOW)))
     assert _id_groups(demo) == []
+
+
+def test_a_record_gone_is_answered_from_the_snapshot(demo: Path) -> None:
+    """A ticket deleted (or a `git reset` past a new one): the files that referenced its id are
+    validated again, not the whole tree; a person gone still means a full check."""
+    check(demo, DEMO_NOW)
+    files = len(list((demo / "records").rglob("*.yaml")))
+    for ticket in _ticket_files(demo)[-3:]:
+        ticket.unlink()
+        stats = same_as_cold(demo, DEMO_NOW)
+        assert stats.get("partial") and stats["read"] < files / 10, stats
+    key = next((demo / "records" / "keys").rglob("OF-ST01.yaml"))  # eight loans reference it
+    key.unlink()
+    stats = same_as_cold(demo, DEMO_NOW)  # the rules over keys and loans re-run: those kinds are read
+    assert stats.get("partial") and stats["read"] < files / 2, stats
+    assert any(f.rule == "STORE-REF-02" and "OF-ST01" in f.message for f in check(demo, DEMO_NOW).findings)
+    staff = sorted((demo / "records" / "staff").glob("*.yaml"))[-1]
+    staff.unlink()
+    assert not same_as_cold(demo, DEMO_NOW).get("partial")
 
 
 def _texts(result: object) -> list[str]:

@@ -75,7 +75,11 @@ def record_ref(kind: str) -> Any:
     """A reference to another record of ``kind``; unknown ids are findings (STORE-REF-02)."""
 
     def check(value: str, info: ValidationInfo) -> str:
-        ids = (info.context or {}).get("ids")
+        context = info.context or {}
+        seen = context.get("refs")
+        if seen is not None:  # the result cache notes who references what (a vanished id re-checks them)
+            seen.add(f"{kind}#{value}")
+        ids = context.get("ids")
         if ids is not None and value not in ids.get(kind, ()):
             raise PydanticCustomError(
                 "unknown_record", "unknown {kind} id {record_id}", {"kind": kind, "record_id": value}
