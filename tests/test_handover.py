@@ -4,6 +4,7 @@ HOV-SEC-01/02, HOV-FD-03/05, HOV-SWP-01 (parties as the effective roster says), 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -401,3 +402,30 @@ def test_HOV_REC_01_a_missing_summary_is_given_at_signing(rostered):
     assert refused.exit_code == 1 and "HOV-REC-01" in refused.output
     assert _run_fix(rostered, refused.output, t(DAY, "12:46")).exit_code == 0
     assert show(rostered)["shift_summary"].startswith("本班")
+
+
+def test_HOV_REF_01_CFL_20_other_unfinished_work_may_be_refused_with_a_note_to_the_shift_lead(rostered):
+    """RULES.md CFL-20: besides 四不接, `other` unfinished work is a ground, with what it is and a report."""
+    open_late(rostered)
+    before = rostered.commits()
+    bare = rostered.run("handover", "refuse", HID, "--ground", "other", as_="CS002", now=t(DAY, "12:55"))
+    assert bare.exit_code == 1 and "HOV-REF-01" in bare.output and "CFL-20" in bare.output
+    assert rostered.commits() == before
+    rostered.ok("handover", "refuse", HID, "--ground", "other", "--note", "1806报修未派工, 未交代", as_="CS002",
+                now=t(DAY, "12:56"))
+    data = show(rostered)
+    assert data["status"] == "refused" and data["refusals"][0]["escalated_to"] == "L001"
+    assert data["refusals"][0]["ground_zh"] == "其他未完成工作"
+    # the refusal stands until the supervisor resolves it (HOV-REF-01)
+    assert rostered.run("handover", "accept", HID, as_="CS002", now=t(DAY, "13:00")).exit_code == 1
+
+
+def test_HOV_REF_01_CFL_20_a_hand_written_other_refusal_without_a_note_is_a_finding(rostered):
+    open_late(rostered)
+    rostered.ok("handover", "refuse", HID, "--ground", "other", "--note", "x", as_="CS002", now=t(DAY, "12:56"))
+    path = next((rostered.root / "records" / "handovers").rglob(f"{HID}.yaml"))
+    text = path.read_text(encoding="utf-8")
+    assert re.search(r"^ +note: x\n", text, re.M)
+    path.write_text(re.sub(r"^ +note: x\n", "", text, flags=re.M), encoding="utf-8")
+    result = rostered.run("validate", now=t(DAY, "13:00"))
+    assert result.exit_code == 1 and "HOV-REF-01" in result.output and "CFL-20" in result.output

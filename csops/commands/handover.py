@@ -478,8 +478,8 @@ def default_supervisor(ctx: Context, record: Handover) -> str | None:
 
 @handover.command("refuse")
 @click.argument("handover_id")
-@click.option("--ground", help="record_unclear, not_clean, public_items_missing, major_repair_open or "
-              "unanswered_question.")
+@click.option("--ground", help="record_unclear, not_clean, public_items_missing, major_repair_open, "
+              "unanswered_question, or other (other unfinished work: say what with --note; CFL-20).")
 @click.option("--to", "to", metavar="工号", help="Supervisor to report to (default: the day's duty manager "
               "if a shift lead or above, else a shift lead).")
 @click.option("--note", help="What exactly is wrong.")
@@ -500,7 +500,11 @@ def handover_refuse(session: Session, handover_id: str, ground: str | None, to: 
     grounds = ", ".join(f"{g.value} ({g.label})" for g in Ground)
     if ground not in {g.value for g in Ground}:
         raise refuse("HOV-REF-01", f"{ground!r} is not a ground for refusing a handover; the permitted grounds "
-                     f"are: {grounds}", "refuse only on one of these; otherwise accept and note it")
+                     f"are: {grounds}", "refuse only on one of these (other unfinished work: --ground other "
+                     "--note '…'); otherwise accept and note it")
+    if ground == "other" and not (note or "").strip():
+        raise refuse("HOV-REF-01", "a refusal on other grounds must say what is unfinished (CFL-20)",
+                     "add --note '未完成的工作或未答复的问题'")
     if record.fold().value == "completed":
         raise click.UsageError(f"{handover_id} is already complete")
     ctx = session.load()

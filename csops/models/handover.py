@@ -35,13 +35,15 @@ class Check(LabeledEnum):
 
 
 class Ground(LabeledEnum):
-    """The four 四不接 grounds (HOV-REF-01) and an unanswered question (HOV-REF-02)."""
+    """The four 四不接 grounds (HOV-REF-01), an unanswered question (HOV-REF-02), and any other unfinished
+    work, which CFL-20 allows with a note and a report to the shift lead."""
 
     record_unclear = "record_unclear", "记录不清"
     not_clean = "not_clean", "卫生不洁"
     public_items_missing = "public_items_missing", "公物缺失"
     major_repair_open = "major_repair_open", "重大维修未完"
     unanswered_question = "unanswered_question", "疑问未获明确答复"
+    other = "other", "其他未完成工作"
 
 
 class Cause(LabeledEnum):

@@ -444,6 +444,19 @@ def refusal_escalated(record: Record, ctx: Context) -> Iterator[Problem]:
                               ("events", i, "by"), f"csops --as {escalated} handover resolve {record.id} …")
 
 
+@record_rule("HOV-REF-01", "handover",
+             title="a refusal on other grounds than 四不接 says what is unfinished (CFL-20's default)")
+def other_refusal(record: Record, ctx: Context) -> Iterator[Problem]:
+    """RULES.md CFL-20's default: the four fixed grounds block; ``other`` unfinished work or an
+    unanswered problem (制度4 1.6) may be refused too, with what it is and a report to the shift lead."""
+    assert isinstance(record, Handover)
+    for i, event in enumerate(record.events):
+        if event.action == "refused" and event.ground.value == "other" and not (event.note or "").strip():
+            yield Problem("a refusal on other grounds must say what is unfinished (CFL-20)", ("events", i, "note"),
+                          f"csops --as {record.incoming} handover refuse {record.id} --ground other "
+                          "--note '未完成的工作或未答复的问题'")
+
+
 @record_rule("HOV-ACC-03", "handover", title="missed or wrong handover → outgoing; wrong acceptance → incoming",
              enforcement="audit check")
 def accountability(record: Record, ctx: Context) -> Iterator[Problem]:
