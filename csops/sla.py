@@ -205,14 +205,14 @@ def deadlines(ticket: Ticket, cal: BusinessCalendar) -> list[Deadline]:
         if major_matter:
             add("report", "TKT-SLA-01", "上报管理层",
                 received + timedelta(minutes=sla.complaint.report_major_min), _first(ticket, ("report",)))
-            add("answer", "TKT-SLA-04", "明确答复(3天)",
+            add("answer", "TKT-SLA-04", f"明确答复({sla.complaint.major_answer_days}天)",
                 _extend(cal, received + timedelta(days=sla.complaint.major_answer_days), spans, False), resolved)
         else:
             resolve_due = working(sla.complaint.resolve_working_hours)
             rule = "TKT-SLA-02" if severity is Severity.general else "TKT-SLA-03"
             if severity is Severity.minor and ticket.customer_requested_by and resolve_due:
                 resolve_due = min(resolve_due, ticket.customer_requested_by)
-            add("resolve", rule, "处理结束(24工作小时)", resolve_due, resolved)
+            add("resolve", rule, f"处理结束({sla.complaint.resolve_working_hours}工作小时)", resolve_due, resolved)
     elif ticket.type is TicketType.kesu:
         kesu = ticket.kesu
         start = (kesu.accepted_at if kesu and kesu.accepted_at else received)
@@ -229,7 +229,7 @@ def deadlines(ticket: Ticket, cal: BusinessCalendar) -> list[Deadline]:
         add("promised", "TKT-CMP-05", "约定答复时间", ticket.promised_reply_at, resolved)
     escalated = _first(ticket, ("escalate",), cond=lambda e: e.reason.value == "big_problem")
     if escalated is not None and not major_matter:
-        add("answer", "TKT-SLA-04", "主任答复(3天)",
+        add("answer", "TKT-SLA-04", f"主任答复({sla.complaint.major_answer_days}天)",
             _extend(cal, received + timedelta(days=sla.complaint.major_answer_days), spans, False),
             _first(ticket, ("resolve",), after=escalated))
     out.extend(_callbacks(ticket, cal, closed_at))
@@ -237,7 +237,8 @@ def deadlines(ticket: Ticket, cal: BusinessCalendar) -> list[Deadline]:
 
 
 def _callbacks(ticket: Ticket, cal: BusinessCalendar, closed_at: datetime | None) -> list[Deadline]:
-    """TKT-CB-01 (complaints, 24 clock hours) and TKT-CB-03 (repairs, 24 working hours) per resolution."""
+    """TKT-CB-01 (complaints, 24 clock hours by default) and TKT-CB-03 (repairs, 24 working hours) per
+    resolution; the labels say the policy's numbers."""
     policy = cal.policy.sla.callback
     if ticket.type not in CALLBACK_TYPES:
         return []
@@ -251,10 +252,10 @@ def _callbacks(ticket: Ticket, cal: BusinessCalendar, closed_at: datetime | None
         done = _first(ticket, ("callback",), after=after, before=before, cond=lambda e: e.reached)
         if ticket.type is TicketType.complaint:
             due = after + timedelta(hours=policy.complaint_hours)
-            rule, label = "TKT-CB-01", "投诉回访(24小时)"
+            rule, label = "TKT-CB-01", f"投诉回访({policy.complaint_hours}小时)"
         else:
             due = cal.add_working_minutes(after, policy.repair_working_hours * 60)
-            rule, label = "TKT-CB-03", "报修回访(24工作小时)"
+            rule, label = "TKT-CB-03", f"报修回访({policy.repair_working_hours}工作小时)"
         key = "callback" if n == 0 else f"callback_{n + 1}"
         out.append(Deadline(key, rule, label, due, done, closed_at if done is None else None))
     return out
@@ -403,7 +404,7 @@ def kpis(ctx: Any, start: datetime, end: datetime, now: datetime) -> dict[str, A
     rows = {
         "KPI-01": ("客户报修回访率", _rate(sum(called(t) for t in external), len(external)),
                    policy.sla.callback.repair_target, len(external)),
-        "KPI-01-SLA": ("报修24工作小时内回访率", _rate(sum(d.state(now) == "met" for d in repair_cb), len(repair_cb)),
+        "KPI-01-SLA": (f"报修{policy.sla.callback.repair_working_hours}工作小时内回访率", _rate(sum(d.state(now) == "met" for d in repair_cb), len(repair_cb)),
                        policy.sla.callback.repair_target, len(repair_cb)),
         "KPI-02": ("内部报修回访率", _rate(sum(called(t) for t in internal), len(internal)),
                    policy.sla.callback.internal_repair_target, len(internal)),

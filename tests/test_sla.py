@@ -229,3 +229,18 @@ def test_kpi_command_reports_callback_rates_and_satisfaction(office: Office) -> 
     assert data["KPI-04"]["value"] == 1.0 and data["KPI-04"]["ok"] is True
     assert data["TKT-FCR-04"]["value"] == 1.0  # both fixed without passing them on
     assert office.run("kpi", "--month", "11/2026").exit_code == 2
+
+
+def test_TKT_SLA_02_and_TKT_CB_01_03_labels_say_the_policy_s_numbers() -> None:
+    """A policy of 16 working hours must not print 「24工作小时」 (issue 14, item 8)."""
+    from csops.models.policy import Policy
+
+    policy = Policy.model_validate({"sla": {"complaint": {"resolve_working_hours": 16, "major_answer_days": 2},
+                                            "callback": {"complaint_hours": 12, "repair_working_hours": 8}}})
+    cal = context(policy=policy).calendar
+    labels = {d.key: d.label for d in deadlines(ticket(events=[FORWARD, RESOLVE]), cal)}
+    assert labels["resolve"] == "处理结束(16工作小时)" and labels["callback"] == "投诉回访(12小时)"
+    major = ticket(severity="major", criteria=["personal_injury"])
+    assert {d.key: d.label for d in deadlines(major, cal)}["answer"] == "明确答复(2天)"
+    default = {d.key: d.label for d in deadlines(ticket(events=[FORWARD, RESOLVE]), context().calendar)}
+    assert default["resolve"] == "处理结束(24工作小时)"
