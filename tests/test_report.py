@@ -208,3 +208,18 @@ def test_RPT_02_kesu_statistics_due_on_the_policy_day_of_the_next_month(tmp_path
     policy.write_text(text.replace("kesu_stats_due_day: 10", "kesu_stats_due_day: 8"), encoding="utf-8")
     data = json.loads(office.ok("report", "monthly", "--month", "2027-01", "--format", "json").output)
     assert data["kesu"]["stats_due"] == "2027-02-08"
+
+
+def test_TKT_CB_01_the_report_says_the_policy_s_callback_hours(tmp_path: Path) -> None:
+    """Not a fixed 「投诉24小时内回访」: the line follows sla.callback.complaint_hours."""
+    root = tmp_path / "office"
+    shutil.copytree(DEMO_RECORDS, root / "records")
+    office = Office(root)
+    default = office.ok("--now", NOW, "report", "monthly", "--month", "2026-10").output
+    assert "投诉24小时内回访" in default
+    policy = root / "records" / "policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert "complaint_hours: 24" in text
+    policy.write_text(text.replace("complaint_hours: 24", "complaint_hours: 12", 1), encoding="utf-8")
+    changed = office.ok("--now", NOW, "report", "monthly", "--month", "2026-10").output
+    assert "投诉12小时内回访" in changed and "投诉24小时内回访" not in changed
