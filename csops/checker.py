@@ -455,9 +455,10 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     records of the kinds that the evaluations to re-run read.
 
     Re-runs the evaluations of changed records, of evaluations whose kinds changed, and of those
-    whose "now" interval the clock left. None when that would mean reading everything anyway (an
-    id disappeared, so references elsewhere may break; an evaluation reads every kind), or when the
-    cache has no snapshot: the caller then checks the whole tree, still reusing what holds.
+    whose "now" interval the clock left; a vanished id re-validates the files that referenced it.
+    None when that would mean reading everything anyway (a staff id vanished: nearly every record
+    names someone; an evaluation reads every kind), or when the cache has no snapshot of either
+    view: the caller then checks the whole tree, still reusing what holds.
     """
     # The other view's snapshot serves when this one has none: the hook's first run after a check
     # of the working tree then reads the staged changes, not the whole index (26 s at 100k). Nothing
