@@ -60,6 +60,8 @@ class RecordChange:
     change: str  # A, M, D, R
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    #: The path before a rename (R), else None.
+    old_path: str | None = None
 
     @property
     def record_id(self) -> str:
@@ -67,9 +69,15 @@ class RecordChange:
         return str(data.get("id", Path(self.path).stem))
 
     def new_events(self) -> list[dict[str, Any]]:
+        return [event for _, event in self.numbered_new_events()]
+
+    def numbered_new_events(self) -> list[tuple[int, dict[str, Any]]]:
+        """The events this change adds, with their number in the record (1 = first); all of them
+        when the old ones were rewritten."""
         old = _events(self.before)
         new = _events(self.after)
-        return new[len(old):] if new[: len(old)] == old else new
+        start = len(old) if new[: len(old)] == old else 0
+        return list(enumerate(new[start:], start=start + 1))
 
 
 def _events(data: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -119,42 +127,102 @@ def changes(root: Path, rev_range: str | None) -> Iterator[RecordChange]:
             yield RecordChange(
                 commit=info, path=path, change=diff.change_type or "M",
                 before=_parse(diff.a_blob), after=_parse(diff.b_blob),
+                old_path=diff.a_path if diff.change_type == "R" else None,
             )
 
 
-def _staff_emails(staff: dict[str, Staff]) -> dict[str, set[str]]:
-    from csops.writer import author_of
+class Identities:
+    """Who a commit's author is in the roster, and who may change policy and staff authority.
 
-    return {sid: {e.lower() for e in person.git_emails} | {author_of(person)[1].lower()} for sid, person in staff.items()}
+    The roster is the one at the audited head: git emails map to members of staff (never a
+    made-up address), and ``policy_editors`` is read from the policy *before* each change, so no
+    one grants themself the right in the commit that uses it.
+    """
+
+    def __init__(self, staff: dict[str, Staff], roles_then: dict[str, set[str]] | None = None) -> None:
+        self.staff = staff
+        self.by_email = {e.lower(): person for person in staff.values() for e in person.git_emails}
+        #: Each person's roles as the walk has reached them (the roster at the range's start, then
+        #: each commit's staff changes): whether an office had a policy editor yet when it changed.
+        self.roles_then = roles_then if roles_then is not None else {}
+
+    def had_editor(self, editors: set[str]) -> bool:
+        return any(roles & editors for roles in self.roles_then.values())
+
+    def follow(self, change: RecordChange) -> None:
+        if change.path.startswith(f"{RECORDS}/staff/"):
+            roles = (change.after or {}).get("roles")
+            if isinstance(roles, list):
+                self.roles_then[change.record_id] = {str(r) for r in roles}
+            else:
+                self.roles_then.pop(change.record_id, None)
+
+    def author(self, commit: CommitInfo) -> Staff | None:
+        return self.by_email.get(commit.author_email.lower())
+
+    def author_label(self, commit: CommitInfo) -> str:
+        person = self.author(commit)
+        who = f"{commit.author_name} <{commit.author_email}>"
+        return f"{who} ({person.id})" if person else f"{who} (not in the roster)"
 
 
-def check_change(change: RecordChange, staff: dict[str, Staff]) -> Iterator[Problem]:
+#: Staff fields that say who someone is and what they may do (AUDIT-10).
+AUTHORITY_FIELDS = ("roles", "level", "git_emails", "signing_keys", "active")
+#: Fields no comparison of an evented record's versions looks at (the format, not the facts).
+_FORMAT_FIELDS = {"schema_version", "events"}
+
+
+def _editors(before: dict[str, Any] | None) -> set[str]:
+    from csops.models.policy import AuditPolicy
+
+    audit = (before or {}).get("audit")
+    roles = audit.get("policy_editors") if isinstance(audit, dict) else None
+    if isinstance(roles, list) and roles:
+        return {str(r) for r in roles}
+    return {r.value for r in AuditPolicy().policy_editors}
+
+
+def _may_edit_policy(person: Staff | None, editors: set[str], who: Identities) -> bool:
+    """Whether ``person`` held an editor's role *before* the change (the roster as the walk reached
+    it), so that no one grants themself the right in the commit that uses it."""
+    if person is None:
+        return False
+    roles = who.roles_then.get(person.id)
+    return bool((roles if roles is not None else {r.value for r in person.roles}) & editors)
+
+
+def _model_of(path: str) -> type[Any] | None:
+    from csops.models import kind_for_relpath, kinds
+
+    rel = path[len(RECORDS) + 1:] if path.startswith(RECORDS + "/") else path
+    kind = kind_for_relpath(rel)
+    return kinds().get(kind) if kind else None
+
+
+def _event_label(record_id: str, n: int, event: dict[str, Any]) -> str:
+    return f"event {n} of {record_id} ({event.get('action', '?')} at {event.get('at', '?')}, by {event.get('by', '?')})"
+
+
+def check_change(change: RecordChange, who: Identities) -> Iterator[Problem]:
     short = change.commit.sha[:10]
     if change.change == "D":
         yield Problem(f"record {change.record_id} was deleted in commit {short}", (),
                       f"records are never deleted: restore it (git checkout {short}^ -- {change.path})",
                       rule="AUDIT-01")
         return
+    before_id = str((change.before or {}).get("id", Path(change.old_path or change.path).stem))
+    if change.change == "R" and change.before is not None and before_id != change.record_id:
+        yield Problem(f"commit {short} renumbered {before_id} to {change.record_id} "
+                      f"({change.old_path} → {change.path}); the old id is gone", (),
+                      f"records keep their id: restore {change.old_path} (git checkout {short}^ -- {change.old_path}) "
+                      "and record the correction as an event", rule="AUDIT-08")
     old, new = _events(change.before), _events(change.after)
     if new[: len(old)] != old:
         yield Problem(f"commit {short} rewrote the event history of {change.record_id} (events are append-only)",
                       ("events",), f"restore the old events (git show {short}^:{change.path}) and add a correcting event",
                       rule="AUDIT-02")
-    actor = change.commit.actor
-    if actor:
-        emails = _staff_emails(staff).get(actor)
-        if emails is None:
-            yield Problem(f"commit {short} names actor {actor}, who is not in the roster", (),
-                          "the actor must be a rostered member of staff", rule="AUDIT-03")
-        elif change.commit.author_email.lower() not in emails:
-            yield Problem(
-                f"commit {short} was authored by {change.commit.author_name} <{change.commit.author_email}> "
-                f"but acts as {actor}", (), "commit through csops so the author is the acting member of staff",
-                rule="AUDIT-03")
-    elif change.commit.action is None:
-        yield Problem(f"commit {short} ({change.commit.subject}) changed {change.record_id} by hand, not through csops",
-                      (), "a reviewer should confirm hand edits; prefer the csops command for the action",
-                      rule="AUDIT-04", severity=Severity.warning)
+    yield from _identity(change, who, short)
+    yield from _bending(change, who, short)
     for event in change.new_events():
         at = event.get("at")
         try:
@@ -167,6 +235,110 @@ def check_change(change: RecordChange, staff: dict[str, Staff]) -> Iterator[Prob
                           rule="AUDIT-05")
 
 
+def _identity(change: RecordChange, who: Identities, short: str) -> Iterator[Problem]:
+    """AUDIT-03: whoever an event or the commit names as acting either authored the commit, or
+    the commit's author is recorded as having entered it for them (``entered_by``, ``--as``)."""
+    commit = change.commit
+    author = who.author(commit)
+    keyboard = {commit.author_email.lower()} | ({author.id} if author else set())
+    actor = commit.actor
+    if actor:
+        if actor not in who.staff:
+            yield Problem(f"commit {short} names actor {actor}, who is not in the roster", (),
+                          "the actor must be a rostered member of staff", rule="AUDIT-03")
+        elif not {actor, commit.trailer("Csops-Entered-By") or "", (commit.trailer("Csops-Entered-By") or "").lower()} & keyboard:
+            yield Problem(f"commit {short} was authored by {who.author_label(commit)} but acts as {actor}", (),
+                          "a commit is authored by the person at the keyboard; to act for someone else use "
+                          "csops --as 工号, which records who entered it", rule="AUDIT-03")
+    elif commit.action is None:
+        yield Problem(f"commit {short} ({commit.subject}) changed {change.record_id} by hand, not through csops",
+                      (), "a reviewer should confirm hand edits; prefer the csops command for the action",
+                      rule="AUDIT-04", severity=Severity.warning)
+    for n, event in change.numbered_new_events():
+        by, entered = str(event.get("by", "")), event.get("entered_by")
+        if by in keyboard:
+            continue
+        if isinstance(entered, str) and (entered in keyboard or entered.lower() in keyboard):
+            continue
+        claim = f", entered_by {entered}" if entered else ""
+        yield Problem(f"commit {short}: {_event_label(change.record_id, n, event)}{claim} was committed by "
+                      f"{who.author_label(commit)}, who is neither {by} nor recorded as entering it for them",
+                      ("events",), f"the person who acted commits it themself; a step entered for someone else "
+                      f"goes through csops --as {by} (it records entered_by); restore {change.path} from {short}^ "
+                      "and enter it so", rule="AUDIT-03")
+
+
+def _bending(change: RecordChange, who: Identities, short: str) -> Iterator[Problem]:
+    """AUDIT-06/07/09/10/13: changes that are not appends, or not by someone allowed to make them."""
+    before, after = change.before, change.after
+    if before is None or after is None:
+        return
+    model = _model_of(change.path)
+    author = who.author(change.commit)
+    if change.path == f"{RECORDS}/policy.yaml" and before != after:
+        editors = _editors(before)
+        # An office being set up, before anyone in its roster may change policy, sets it freely.
+        if who.had_editor(editors) and not _may_edit_policy(author, editors, who):
+            yield Problem(f"commit {short} changed records/policy.yaml, authored by {who.author_label(change.commit)}, "
+                          f"who may not change policy (audit.policy_editors: {', '.join(sorted(editors))})", (),
+                          f"revert it (git revert {short}) and have a policy editor make the change", rule="AUDIT-09")
+    if model is not None and getattr(model, "KIND", "") == "staff":
+        moved = [f for f in AUTHORITY_FIELDS if before.get(f) != after.get(f)]
+        editors = _editors(None)
+        if moved and who.had_editor(editors) and not _may_edit_policy(author, editors, who):
+            yield Problem(f"commit {short} changed {', '.join(moved)} of staff {change.record_id}, authored by "
+                          f"{who.author_label(change.commit)}, who may not change roles or identities", tuple(moved),
+                          f"revert it (git revert {short}); a policy editor changes it with csops staff edit",
+                          rule="AUDIT-10")
+    if model is None or "events" not in getattr(model, "model_fields", {}):
+        return
+    allowed = _FORMAT_FIELDS | set(model.SUMMARY_FIELDS) | set(getattr(model, "AMENDABLE_FIELDS", ()))
+    moved = sorted(k for k in set(before) | set(after) if k not in allowed and before.get(k) != after.get(k))
+    if moved:
+        yield Problem(f"commit {short} changed {', '.join(moved)} of {change.record_id}: a record with a history "
+                      "changes only by appending events", tuple(moved),
+                      f"restore the fields (git show {short}^:{change.path}) and record the change as an event "
+                      "through its csops command", rule="AUDIT-06")
+    status_field = getattr(model, "STATUS_FIELD", "status")
+    final = set(getattr(model, "FINAL_STATES", ()))
+    if final and str(before.get(status_field)) in final and before != after:
+        added = change.new_events()
+        reopen = set(getattr(model, "REOPEN_ACTIONS", ()))
+        if not added or str(added[0].get("action")) not in reopen:
+            yield Problem(f"commit {short} changed {change.record_id}, which was {before.get(status_field)}, "
+                          f"without reopening it first", (),
+                          f"restore it (git show {short}^:{change.path}); reopen it with its csops command, then change it",
+                          rule="AUDIT-07")
+    for n, event in change.numbered_new_events():
+        approver = event.get("approved_by")
+        for field_name in ("requested_by", "borrower"):
+            if approver and approver == event.get(field_name):
+                yield Problem(f"commit {short}: {_event_label(change.record_id, n, event)} is approved by "
+                              f"{approver}, who is also its {field_name}: an authoriser is never the requester",
+                              ("events",), "the approval comes from someone else of the approver role",
+                              rule="AUDIT-13")
+
+
+def _roles_at(root: Path, rev_range: str | None) -> dict[str, set[str]]:
+    """Each person's roles in the roster at the start of ``rev_range`` (none before the first commit)."""
+    from csops import git
+
+    base = rev_range.split("..", 1)[0] if rev_range and ".." in rev_range else ""
+    if not base:
+        return {}
+    listing = git.run(["ls-tree", "-r", base, "--", f"{RECORDS}/staff/"], root, check=False).stdout.decode()
+    shas = [line.split()[2] for line in listing.splitlines() if line.endswith((".yaml", ".yml"))]
+    roles: dict[str, set[str]] = {}
+    for blob in git.cat_blobs(root, shas).values():
+        try:
+            data = load_fast(blob.decode("utf-8"))
+        except (UnicodeDecodeError, YamlSyntaxError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("roles"), list):
+            roles[str(data.get("id"))] = {str(r) for r in data["roles"]}
+    return roles
+
+
 def history_checks() -> list[Callable[[RecordChange], Iterable[Problem]]]:
     found = []
     for spec in HISTORY_CHECKS:
@@ -175,16 +347,79 @@ def history_checks() -> list[Callable[[RecordChange], Iterable[Problem]]]:
     return found
 
 
-def audit(root: Path, rev_range: str | None, staff: dict[str, Staff]) -> tuple[Result, list[RecordChange]]:
+def audit(root: Path, rev_range: str | None, staff: dict[str, Staff], *,
+          require_signed: bool = False) -> tuple[Result, list[RecordChange]]:
     result = Result()
     seen: list[RecordChange] = []
     extra = history_checks()
+    who = Identities(staff, _roles_at(root, rev_range))
+    pending: list[RecordChange] = []
     for change in changes(root, rev_range):
+        if pending and pending[-1].commit.sha != change.commit.sha:
+            for done in pending:  # the roster moves on once the commit's own changes are checked
+                who.follow(done)
+            pending = []
+        pending.append(change)
         seen.append(change)
-        problems = list(check_change(change, staff))
+        problems = list(check_change(change, who))
         for check in extra:
             problems.extend(check(change))
         for p in problems:
             result.add(Finding(change.path, 1, 1, p.severity or Severity.error, p.rule, p.message, p.hint))
+    if require_signed:
+        result.extend(check_signatures(root, rev_range, {c.commit.sha: c.commit for c in seen}, who))
     result.files_checked = len({c.path for c in seen})
     return result, seen
+
+
+#: Where ``csops audit`` keeps the head it last found clean (AUDIT-11): the next audit starts there,
+#: and a head no longer in the history means the history was rewritten.
+AUDITED_REF = "refs/csops/audited"
+
+#: git's %G? letters, in words.
+_SIGNATURE_STATES = {
+    "B": "a bad signature", "U": "a good signature of unknown validity", "X": "an expired signature",
+    "Y": "a signature by an expired key", "R": "a signature by a revoked key",
+    "E": "a signature git cannot check (the key is not in the roster's signing keys)", "N": "no signature",
+}
+
+
+def allowed_signers(staff: dict[str, Staff]) -> str:
+    """git's allowed-signers file from the roster: each git email of a person, with each of their keys."""
+    lines = []
+    for person in sorted(staff.values(), key=lambda p: p.id):
+        for email in person.git_emails:
+            lines += [f'{email} namespaces="git" {key}' for key in person.signing_keys]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def check_signatures(root: Path, rev_range: str | None, commits: dict[str, CommitInfo], who: Identities) -> list[Finding]:
+    """AUDIT-12: every audited commit carries a good SSH signature made with a key of its author."""
+    import tempfile
+
+    from csops import git
+
+    with tempfile.TemporaryDirectory(prefix="csops-signers-") as folder:
+        signers = Path(folder) / "allowed_signers"
+        signers.write_text(allowed_signers(who.staff), encoding="utf-8")
+        found = git.signatures(root, rev_range or "HEAD", signers, [RECORDS])
+    findings = []
+    no_keys = not any(p.signing_keys for p in who.staff.values())
+    for sha, commit in commits.items():
+        signature = found.get(sha)
+        short = sha[:10]
+        author = who.author(commit)
+        status = signature.status if signature else "N"
+        if status == "G" and signature is not None:
+            signer = who.by_email.get(signature.signer.lower())
+            if signer is not None and author is not None and signer.id == author.id:
+                continue
+            problem = (f"commit {short} is authored by {who.author_label(commit)} but signed with the key of "
+                       f"{signer.display if signer else signature.signer}")
+        else:
+            problem = f"commit {short} ({commit.subject}) by {who.author_label(commit)} carries {_SIGNATURE_STATES.get(status, status)}"
+        hint = ("no member of staff has a signing key yet: csops staff edit 工号 --signing-key ~/.ssh/id_ed25519.pub"
+                if no_keys else "each person signs their own commits: git config gpg.format ssh; git config "
+                "user.signingkey ~/.ssh/id_ed25519.pub; their public key is in their staff file (signing_keys)")
+        findings.append(Finding(f"commit {short}", 1, 1, Severity.error, "AUDIT-12", problem, hint))
+    return findings

@@ -48,7 +48,7 @@ COMMANDS: dict[str, str] = {
 #: them (tests/test_cli.py checks it against the commands' own help). A command missing here is
 #: imported for its help: slower, never wrong.
 SHORT_HELP: dict[str, str] = {
-    "audit": 'Check the git history of records: nothing deleted, events only appended, authors are the actors.',
+    "audit": 'Check the git history of records: nothing deleted or bent, each step committed by who acted.',
     "duty": 'Duty records (值班记录表): entries, major events and their written reports.',
     "form": 'Render a record as a printable A4 form (HTML, in Chinese).',
     "generate": 'Generate a realistic office of any size into a new records repository (for trials and benchmarks).',

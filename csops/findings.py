@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import TextIO
+from typing import Any, TextIO
 
 
 class Severity(StrEnum):
@@ -88,12 +88,13 @@ def report_text(result: Result, out: TextIO) -> None:
     )
 
 
-def report_json(result: Result, out: TextIO) -> None:
+def report_json(result: Result, out: TextIO, extra: dict[str, Any] | None = None) -> None:
     payload = {
         "files_checked": result.files_checked,
         "errors": len(result.errors),
         "warnings": len(result.warnings),
         "findings": [f.as_dict() for f in result.sorted()],
+        **(extra or {}),
     }
     json.dump(payload, out, ensure_ascii=False, indent=2)
     out.write("\n")

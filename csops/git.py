@@ -234,27 +234,79 @@ def unstage(cwd: Path, paths: Sequence[str]) -> bool:
     return run(["rm", "-q", "--cached", "--ignore-unmatch", "--", *paths], cwd, check=False).returncode == 0
 
 
+def identity(cwd: Path) -> tuple[str, str] | None:
+    """Who git will name as the author of a commit made here now (``user.name``/``user.email``,
+    or ``GIT_AUTHOR_*``): the person at the keyboard. None when git cannot tell."""
+    proc = run(["var", "GIT_AUTHOR_IDENT"], cwd, check=False)
+    match = re.match(r"^(.*?) <([^>]*)>", proc.stdout.decode("utf-8", "replace"))
+    if proc.returncode != 0 or match is None or not match.group(2):
+        return None
+    return match.group(1).strip(), match.group(2).strip()
+
+
+def signs_commits(cwd: Path) -> bool:
+    """Whether git is set up to sign commits here (a signing key, or ``commit.gpgsign``)."""
+    return bool(config_get("user.signingkey", cwd)) or (config_get("commit.gpgsign", cwd) or "").lower() == "true"
+
+
 def commit(
     cwd: Path,
     paths: Sequence[str],
     message: str,
     *,
-    author: str,
-    committer: tuple[str, str] | None = None,
     date: str | None = None,
+    sign: bool = False,
     env: dict[str, str] | None = None,
 ) -> str:
-    """Commit exactly ``paths`` (already added) and return the new commit id.
+    """Commit exactly ``paths`` (already added) as git's own identity and return the new commit id.
 
-    Other staged changes of the user are left staged and out of the commit.
+    The author is never set by csops: it is whoever git says is at this keyboard. Other staged
+    changes of the user are left staged and out of the commit.
     """
     env = dict(env or {})
-    if committer is not None:
-        env["GIT_COMMITTER_NAME"], env["GIT_COMMITTER_EMAIL"] = committer
     if date is not None:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
-    run(["commit", "-q", "--author", author, "-F", "-", "--", *paths], cwd, input=message.encode(), env=env)
+    run(["commit", "-q", *(["-S"] if sign else []), "-F", "-", "--", *paths], cwd, input=message.encode(), env=env)
     return out(["rev-parse", "HEAD"], cwd)
+
+
+def is_ancestor(cwd: Path, older: str, newer: str) -> bool:
+    return run(["merge-base", "--is-ancestor", older, newer], cwd, check=False).returncode == 0
+
+
+def commit_exists(cwd: Path, sha: str) -> bool:
+    return run(["cat-file", "-e", f"{sha}^{{commit}}"], cwd, check=False).returncode == 0
+
+
+def read_ref(cwd: Path, ref: str) -> str | None:
+    proc = run(["rev-parse", "--verify", "-q", ref], cwd, check=False)
+    return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+
+def update_ref(cwd: Path, ref: str, new: str, old: str | None) -> bool:
+    """Move ``ref`` to ``new`` only if it is still ``old`` (None: it must not exist yet)."""
+    return run(["update-ref", ref, new, old or ""], cwd, check=False).returncode == 0
+
+
+@dataclass(frozen=True)
+class Signature:
+    sha: str
+    status: str  # git's %G?: G good, B bad, U good but unknown validity, N none, E cannot check, ...
+    signer: str  # the principal git matched in the allowed-signers file (%GS), "" when none
+    key: str  # the key's fingerprint (%GF)
+
+
+def signatures(cwd: Path, rev_range: str, allowed_signers: Path, paths: Sequence[str] = ()) -> dict[str, Signature]:
+    """The SSH signature of every first-parent commit in ``rev_range`` (touching ``paths``), checked
+    by git itself against ``allowed_signers`` (one ``git log``, not one call per commit)."""
+    proc = run(["-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={allowed_signers}",
+                "log", "--first-parent", "--format=%H%x1f%G?%x1f%GS%x1f%GF%x1e", rev_range, "--", *paths], cwd)
+    found = {}
+    for chunk in proc.stdout.decode("utf-8", "replace").split("\x1e"):
+        parts = chunk.strip().split("\x1f")
+        if len(parts) == 4:
+            found[parts[0]] = Signature(parts[0], parts[1], parts[2], parts[3])
+    return found
 
 
 def init(cwd: Path) -> None:

@@ -103,6 +103,34 @@ def render(record: Record, rel: str, old_text: str | None) -> str:
     return dump_round_trip(data, header=schema_header(rel, record.KIND))
 
 
+@dataclass(frozen=True)
+class Keyboard:
+    name: str
+    email: str
+    staff: Staff | None
+
+    @property
+    def who(self) -> str:
+        """How events and commits name the person at the keyboard: their staff id, else git email."""
+        return self.staff.id if self.staff is not None else self.email
+
+
+def stamp_entered_by(pairs: Sequence[tuple[Record | None, Record]], keyboard: str) -> list[tuple[Record | None, Record]]:
+    """Mark each event a command appends for someone other than the person at the keyboard with
+    ``entered_by``: the audit then knows the commit's author typed it for them (not forged it)."""
+    out: list[tuple[Record | None, Record]] = []
+    for old, new in pairs:
+        events = getattr(new, "events", None)
+        if not events or not keyboard:
+            out.append((old, new))
+            continue
+        start = len(getattr(old, "events", None) or ()) if old is not None else 0
+        stamped = [e if i < start or e.by == keyboard or e.entered_by else e.model_copy(update={"entered_by": keyboard})
+                   for i, e in enumerate(events)]
+        out.append((old, new if stamped == events else new.model_copy(update={"events": stamped})))
+    return out
+
+
 @dataclass
 class Session:
     root_option: Path | None = None
@@ -117,6 +145,7 @@ class Session:
     _has_turn: bool = False
     #: Whether this command wrote a record (its exit code then says how the write went).
     wrote: bool = False
+    _keyboard: Keyboard | None = None
 
     @property
     def json(self) -> bool:
@@ -196,19 +225,30 @@ class Session:
             if not person.active:
                 raise click.UsageError(f"--as {wanted}: {person.display} is not active in the roster")
             return person
-        email = git.config_get("user.email", self.root)
-        if email:
-            matches = [p for p in ctx.staff.values() if email.lower() in (e.lower() for e in p.git_emails)]
-            active = [p for p in matches if p.active]
-            if active:
-                return active[0]
-            if matches:
-                raise click.UsageError(f"your git email {email} belongs to {matches[0].display}, "
-                                       "who is not active in the roster: pass --as 工号 of an active person")
+        me = self.keyboard()
+        if me.staff is not None:
+            if me.staff.active:
+                return me.staff
+            raise click.UsageError(f"your git email {me.email} belongs to {me.staff.display}, "
+                                   "who is not active in the roster: pass --as 工号 of an active person")
         raise click.UsageError(
             "cannot tell who you are: pass --as 工号, or add your git email "
-            f"({email or 'git config user.email is unset'}) to git_emails in records/staff/<工号>.yaml"
+            f"({me.email or 'git config user.email is unset'}) to git_emails in records/staff/<工号>.yaml"
         )
+
+    def keyboard(self) -> Keyboard:
+        """Who is at the keyboard: git's own identity (what a commit made now is authored as) and the
+        member of staff it belongs to. ``--as`` never changes it (issue 10: the keyboard is not the actor)."""
+        if self._keyboard is None:
+            ident = git.identity(self.root)
+            email = ident[1] if ident else ""
+            staff = None
+            if email:
+                wanted = email.lower()
+                matches = [p for p in self.context.staff.values() if wanted in (e.lower() for e in p.git_emails)]
+                staff = next((p for p in matches if p.active), matches[0] if matches else None)
+            self._keyboard = Keyboard(ident[0] if ident else "", email, staff)
+        return self._keyboard
 
     def station(self) -> str:
         value = self.station_option or os.environ.get("CSOPS_STATION") or git.config_get("csops.station", self.root)
@@ -287,6 +327,7 @@ class Session:
 
         self._refuse_on_broken_policy()
         ctx = self.context
+        pairs = stamp_entered_by(pairs, self.keyboard().who)
         new_ids = {(new.KIND, new.id) for _, new in pairs}
         context = {"staff": _Known(ctx, "staff", new_ids), "ids": _KnownIds(ctx, new_ids)}
         final: list[Record] = []
@@ -334,7 +375,7 @@ class Session:
         final, changes = self._prepare(pairs)
         after = self._refuse_new_errors(changes)
         try:
-            apply(self.root, changes, actor=actor or self.actor(), action=action, summary=summary,
+            apply(self.root, changes, actor=actor or self.actor(), entered_by=self.keyboard().who, action=action, summary=summary,
                   records=[r.id for r in final], no_commit=self.no_commit, when=self.now_option)
         except WriteError as exc:
             raise click.ClickException(str(exc)) from exc

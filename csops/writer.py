@@ -1,7 +1,10 @@
 """The one write path every mutating command uses.
 
-Write the record files atomically, stage exactly them, and commit them with the acting member of
-staff as author, a one-line message in business words and ``Csops-*`` trailers. A failure at any
+Write the record files atomically, stage exactly them, and commit them as the person at the
+keyboard (git's own identity, never one csops makes up: that is what the audit relies on), with a
+one-line message in business words and ``Csops-*`` trailers naming the acting member of staff and,
+when someone enters a step for another (``--as``), who entered it. Commits are signed when git is
+set up to sign (``user.signingkey``). A failure at any
 step restores the files and the index: no half-written record, no half-made commit.
 """
 
@@ -186,16 +189,20 @@ def repo_lock(root: Path) -> Iterator[None]:
 _HELD: set[Path] = set()
 
 
-def author_of(person: Staff) -> tuple[str, str]:
-    email = person.git_emails[0] if person.git_emails else f"{person.id}@staff.csops.invalid"
-    return person.name, email
-
-
-def commit_message(summary: str, *, records: Sequence[str], action: str, actor: Staff) -> str:
+def commit_message(summary: str, *, records: Sequence[str], action: str, actor: Staff,
+                   entered_by: str | None = None) -> str:
     lines = [summary.strip().splitlines()[0], ""]
     lines += [f"Csops-Record: {rid}" for rid in records]
     lines += [f"Csops-Action: {action}", f"Csops-Actor: {actor.id}"]
+    if entered_by and entered_by != actor.id:
+        lines.append(f"Csops-Entered-By: {entered_by}")
     return "\n".join(lines) + "\n"
+
+
+NO_IDENTITY = ("git 不知道是谁在操作这台电脑, 什么也没有写入: 请设置你自己的身份 "
+               "(git config user.name 你的姓名; git config user.email 你的邮箱), 并把邮箱写入你的员工档案 "
+               "(csops staff edit 工号 --email 邮箱). (git has no identity here: commits are authored by the "
+               "person at the keyboard, never by the --as person)")
 
 
 def apply(
@@ -208,20 +215,26 @@ def apply(
     records: Sequence[str],
     no_commit: bool = False,
     when: datetime | None = None,
+    entered_by: str | None = None,
 ) -> str | None:
-    """Write, stage and commit ``changes``; return the commit id (None with ``no_commit``)."""
+    """Write, stage and commit ``changes``; return the commit id (None with ``no_commit``).
+
+    ``entered_by`` is who is at the keyboard (their staff id, else their git email) when that is
+    not ``actor``."""
     if not changes:
         raise WriteError("nothing to write")
     paths = [c.rel for c in changes]
     if git.toplevel(root) is None:
         raise WriteError(f"{root} is not a git repository: run `csops init` or `git init` first")
+    if not no_commit and git.identity(root) is None:
+        raise WriteError(NO_IDENTITY)
     with repo_lock(root):
         blocker = git.write_blocker(root)
         if blocker is not None:
             raise WriteError(blocker)
         _check_untouched(root, changes)
-        return _write_and_commit(root, changes, paths, actor=actor, action=action, summary=summary,
-                                 records=records, no_commit=no_commit, when=when)
+        message = commit_message(summary, records=records, action=action, actor=actor, entered_by=entered_by)
+        return _write_and_commit(root, changes, paths, message=message, no_commit=no_commit, when=when)
 
 
 def _check_untouched(root: Path, changes: Sequence[Change]) -> None:
@@ -238,8 +251,8 @@ def _check_untouched(root: Path, changes: Sequence[Change]) -> None:
             raise WriteError(f"{change.rel} {what} (another command or clone wrote it); nothing was written: run the command again")
 
 
-def _write_and_commit(root: Path, changes: Sequence[Change], paths: list[str], *, actor: Staff, action: str,
-                      summary: str, records: Sequence[str], no_commit: bool, when: datetime | None) -> str | None:
+def _write_and_commit(root: Path, changes: Sequence[Change], paths: list[str], *, message: str,
+                      no_commit: bool, when: datetime | None) -> str | None:
     backups = {c.rel: c.expected for c in changes}
     new_dirs = [d for c in changes for d in _missing_dirs(root / c.rel)]
     written: list[str] = []
@@ -253,13 +266,8 @@ def _write_and_commit(root: Path, changes: Sequence[Change], paths: list[str], *
         git.add(root, paths)
         if no_commit:
             return None
-        name, email = author_of(actor)
-        committer = None if git.config_get("user.email", root) else (name, email)
-        return git.commit(
-            root, paths, commit_message(summary, records=records, action=action, actor=actor),
-            author=f"{name} <{email}>", committer=committer,
-            date=when.isoformat() if when is not None else None, env={CHECKED_ENV: "1"},
-        )
+        return git.commit(root, paths, message, date=when.isoformat() if when is not None else None,
+                          sign=git.signs_commits(root), env={CHECKED_ENV: "1"})
     except BaseException as exc:
         if git.head(root) != head_before and not no_commit:
             raise  # interrupted after git made the commit: the commit stands, nothing to undo

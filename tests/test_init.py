@@ -28,7 +28,9 @@ def test_init_creates_a_working_records_repository(tmp_path: Path) -> None:
     # The first person added to an empty roster signs for themself; after that, --as is needed.
     office.ok("staff", "add", "M001", "--name", "张伟", "--department", "cs", "--role", "cs_manager",
               "--email", "zw@example.com")
-    assert git(root, "log", "-1", "--format=%an").stdout.strip() == "张伟"
+    # The commit is the keyboard's (git's identity), the actor is in its trailer.
+    assert git(root, "log", "-1", "--format=%an").stdout.strip() == "Test Runner"
+    assert "Csops-Actor: M001" in git(root, "log", "-1", "--format=%B").stdout
 
 
 def test_init_refuses_an_existing_records_repository(office: Office) -> None:

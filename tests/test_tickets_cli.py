@@ -38,7 +38,8 @@ def test_complaint_lifecycle_one_commit_per_event(office: Office) -> None:
          "--customer-notified-at", "2026-11-03T15:00:00+08:00")
     assert office.commits() == before + 6
     log = office.git("log", "-1", "--format=%an%n%B").stdout
-    assert "李娜" in log and "Csops-Action: ticket.close" in log
+    assert "Csops-Actor: CS001" in log and "Csops-Action: ticket.close" in log
+    assert log.startswith("Test Runner") and "Csops-Entered-By: runner@example.invalid" in log
     view = json.loads(office.ok("ticket", "show", tid, "--format", "json", now="2026-11-04T09:00:00+08:00").output)
     assert view["status"] == "closed" and view["first_owner"] == "CS001" and view["owner"] == "E002"
     assert all(d["state"] == "met" for d in view["deadlines"])

@@ -23,12 +23,22 @@ def stray_temp_files(root: Path) -> list[Path]:
     return [p for p in (root / "records").rglob("*") if p.name.endswith(".tmp")]
 
 
-def test_a_command_makes_one_commit_authored_by_the_staff_member(office: Office) -> None:
+@pytest.fixture
+def own_git_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """git's identity comes from this clone's config (user.email), as on a desk's own machine."""
+    for key in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(key, raising=False)
+
+
+def test_a_command_makes_one_commit_authored_by_the_person_at_the_keyboard(office: Office, own_git_config: None) -> None:
+    office.git("config", "user.name", "张伟")
+    office.git("config", "user.email", "zhangwei@fenghui.example")
     before = office.commits()
     new_meeting(office)
     assert office.commits() == before + 1
     log = office.git("log", "-1", "--format=%an <%ae>%n%B").stdout
     assert log.startswith("张伟 <zhangwei@fenghui.example>")
+    assert "Csops-Entered-By" not in log  # M001 acted at their own keyboard
     assert "Csops-Record: MT-2611-A001" in log
     assert "Csops-Action: meeting.new" in log
     assert "Csops-Actor: M001" in log
@@ -36,13 +46,24 @@ def test_a_command_makes_one_commit_authored_by_the_staff_member(office: Office)
     assert (office.root / MT).read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=../../../../schemas/meeting.schema.json")
 
 
-def test_actor_from_git_email_mapped_through_the_roster(office: Office) -> None:
+def test_actor_from_git_email_mapped_through_the_roster(office: Office, own_git_config: None) -> None:
     office.git("config", "user.email", "sunli@fenghui.example")
+    office.git("config", "user.name", "孙丽")
     office.ok("meeting", "new", "--type", "other", "--chair", "S001", "--content", "排班讨论", now=NOW)
-    assert office.git("log", "-1", "--format=%an").stdout.strip() == "孙丽"
+    assert office.git("log", "-1", "--format=%an <%ae>").stdout.strip() == "孙丽 <sunli@fenghui.example>"
+    assert "by: S001" in (office.root / MT).read_text(encoding="utf-8")
 
 
-def test_unknown_actor_is_refused_with_a_clear_message(office: Office) -> None:
+def test_a_write_without_a_git_identity_is_refused_not_forged(office: Office, own_git_config: None) -> None:
+    office.git("config", "--unset", "user.email")
+    office.git("config", "--unset", "user.name")
+    office.git("config", "user.useConfigOnly", "true")  # git may not guess one from the host name
+    result = office.run("meeting", "new", "--type", "weekly", "--chair", "M001", "--content", "x", as_="M001", now=NOW)
+    assert result.exit_code == 1 and "git config user.email" in result.output
+    assert not (office.root / MT).exists() and office.status() == ""
+
+
+def test_unknown_actor_is_refused_with_a_clear_message(office: Office, own_git_config: None) -> None:
     result = office.run("meeting", "new", "--type", "weekly", "--chair", "M001", "--content", "x", as_="X999", now=NOW)
     assert result.exit_code == 2
     assert "X999" in result.output and "csops staff list" in result.output
@@ -188,7 +209,7 @@ def test_a_refusal_is_json_with_format_json(office: Office) -> None:
     assert payload["refused"] is True and payload["problems"][0]["rule"] == "RPT-13"
 
 
-def test_a_git_email_of_an_inactive_person_says_so(office: Office) -> None:
+def test_a_git_email_of_an_inactive_person_says_so(office: Office, own_git_config: None) -> None:
     path = office.root / "records/staff/S001.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("active: true", "active: false"), encoding="utf-8")
     office.git("config", "user.email", "sunli@fenghui.example")

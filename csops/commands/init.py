@@ -62,17 +62,13 @@ def init(directory: Path, office_name: str, station: str, no_hook: bool) -> None
     if not no_hook:
         install_hook(root)
     git.add(root, paths)
-    identity = None if git.config_get("user.email", root) else ("csops", "csops@localhost")
-    git.commit(root, paths, "建立记录库 (initialise the records repository)\n\nCsops-Action: init\n",
-               author=f"{identity[0]} <{identity[1]}>" if identity else _git_author(root), committer=identity)
+    # The empty office names no one, so a machine git knows no one on may still create it; every
+    # later write is authored by the person at the keyboard (csops.writer).
+    env = {} if git.identity(root) else {f"GIT_{who}_{part}": value for who in ("AUTHOR", "COMMITTER")
+                                         for part, value in (("NAME", "csops"), ("EMAIL", "csops@localhost"))}
+    git.commit(root, paths, "建立记录库 (initialise the records repository)\n\nCsops-Action: init\n", env=env)
     click.echo(f"已建立记录库 (records repository created): {root}")
     click.echo(f"  站点代码 (station): {station}; next: csops --root {root} staff add ...")
-
-
-def _git_author(root: Path) -> str:
-    from csops import git
-
-    return f"{git.config_get('user.name', root) or 'csops'} <{git.config_get('user.email', root)}>"
 
 
 def scaffold(root: Path, office_name: str, station: str, policy: Any = None) -> list[str]:

@@ -36,6 +36,14 @@ def review(session: Session, rev_range: str) -> None:
         raise click.BadParameter("give a range like main..HEAD", param_hint="REV_RANGE")
     if problem := git.bad_revision(session.root, rev_range):
         raise click.BadParameter(problem, param_hint="REV_RANGE")
+    if "..." not in rev_range:  # A...B is a symmetric difference: no ancestry is implied
+        base, _, tip = rev_range.partition("..")
+        if not git.is_ancestor(session.root, base or "HEAD", tip or "HEAD"):
+            raise click.ClickException(
+                f"AUDIT-11: {base} 不是 {tip or 'HEAD'} 的祖先 (the base is not an ancestor of the head): the branch "
+                "was rewritten, or the base moved on since it branched; nothing was reviewed. Review from where "
+                f"the branch left it: csops review $(git merge-base {base} {tip or 'HEAD'})..{tip or 'HEAD'}, or "
+                "merge the base into the branch first")
     ctx = session.load()
     audited, changes = run_audit(session.root, rev_range, ctx.staff)
     touched = sorted({c.path for c in changes})

@@ -208,13 +208,28 @@ class Record(Model):
         return {}
 
 
+def _check_entered_by(value: str, info: ValidationInfo) -> str:
+    """A staff id (checked like ``by``) or, for a keyboard outside the roster, a git email."""
+    return value if "@" in value else _check_staff(value, info)
+
+
+#: Who typed an event in for its ``by`` (csops sets it from the git identity on ``--as``).
+EnteredBy = Annotated[str, Field(min_length=1, max_length=254, pattern=r"^[^\s]+$"), AfterValidator(_check_entered_by)]
+
+
 class Event(Model):
-    """One entry of a record's append-only history."""
+    """One entry of a record's append-only history.
+
+    ``by`` is who acted; ``entered_by`` is who typed it in when that was someone else (``--as``):
+    csops sets it from the git identity at the keyboard, and the audit holds the commit's author to
+    it. An approval entered for its approver stays unconfirmed until they confirm it themselves.
+    """
 
     at: Instant
     by: StaffId
     action: str
     note: str | None = None
+    entered_by: EnteredBy | None = None
 
 
 class EventedRecord(Record):
@@ -223,6 +238,13 @@ class EventedRecord(Record):
     Subclasses declare ``events`` themselves (a discriminated union of their Event subclasses), after
     their summary fields, so that files read summary first and history last.
     """
+
+    #: Fields besides the summary that a csops command may still set after creation (the audit's
+    #: AUDIT-06 holds every other field to what the record was created with).
+    AMENDABLE_FIELDS: ClassVar[tuple[str, ...]] = ()
+    #: Values of ``status`` after which the record changes only through one of ``REOPEN_ACTIONS`` (AUDIT-07).
+    FINAL_STATES: ClassVar[tuple[str, ...]] = ()
+    REOPEN_ACTIONS: ClassVar[tuple[str, ...]] = ()
 
     if TYPE_CHECKING:
         events: list[Any]

@@ -159,6 +159,8 @@ class Handover(EventedRecord):
     KIND: ClassVar[str] = "handover"
     FOLDER: ClassVar[str] = "handovers"
     SUMMARY_FIELDS: ClassVar[tuple[str, ...]] = ("status", "on_duty")
+    #: handover check/sign set the checklist and summary, accept the arrival time (csops.commands.handover).
+    AMENDABLE_FIELDS: ClassVar[tuple[str, ...]] = ("checklist", "shift_summary", "arrived_at")
 
     id: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}-[a-z][a-z0-9_]*-[a-z][a-z0-9_]*$",
                     description="<date>-<post>-<shift> of the shift taken over")

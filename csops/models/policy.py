@@ -214,6 +214,18 @@ class KpiPolicy(Model):
     sampling_rate: Share = Field(0.2, description="KPI-07, TKT-CB-06")
 
 
+class AuditPolicy(Model):
+    """Who may change what the audit holds others to (issue 10)."""
+
+    policy_editors: list[Role] = Field(
+        default_factory=lambda: [Role.cs_manager, Role.cs_centre_director, Role.director, Role.deputy_gm,
+                                 Role.general_manager],
+        description="AUDIT-09/10: roles that may change records/policy.yaml and staff roles, levels and "
+                    "identities (default: the CS manager and above)")
+    require_signed: bool = Field(False, description="AUDIT-12: every commit must carry a good SSH signature "
+                                                    "of its author's key (csops audit --require-signed)")
+
+
 class Office(Model):
     name: str = "客户服务中心"
     #: TKT-CMP-12: the complaint office and phone are printed on customer-facing forms.
@@ -238,6 +250,7 @@ class Policy(Record):
     hazmat: HazmatPolicy = Field(default_factory=HazmatPolicy)
     reports: ReportPolicy = Field(default_factory=ReportPolicy)
     kpi: KpiPolicy = Field(default_factory=KpiPolicy)
+    audit: AuditPolicy = Field(default_factory=AuditPolicy)
     #: Chinese display names of the office's own identifiers (posts, shifts, checklist items), e.g.
     #: `lobby: 大堂岗`; csops knows the common ones (csops.labels.OFFICE_NAMES).
     names: dict[str, str] = Field(default_factory=dict)

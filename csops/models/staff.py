@@ -5,13 +5,17 @@ from __future__ import annotations
 import functools
 import weakref
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import Field
 
 from csops.models.common import Department, Level, Record, Role
 
 T = TypeVar("T")
+
+
+#: An OpenSSH public key line: type, base64 body, optional comment.
+SigningKey = Annotated[str, Field(pattern=r"^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+=*( .*)?$")]
 
 
 class Staff(Record):
@@ -26,6 +30,10 @@ class Staff(Record):
     phone: str | None = None
     #: Git identities of this person, so commit authors map to the roster.
     git_emails: list[str] = Field(default_factory=list)
+    #: SSH public keys this person signs commits with (``ssh-ed25519 AAAA...``): ``csops audit
+    #: --require-signed`` builds git's allowed-signers list from them. Old keys stay listed so that
+    #: commits signed before a key change still verify.
+    signing_keys: list[SigningKey] = Field(default_factory=list)
     active: bool = True
 
     def has_role(self, *roles: Role) -> bool:

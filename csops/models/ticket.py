@@ -453,6 +453,8 @@ class Ticket(EventedRecord):
     FOLDER: ClassVar[str] = "tickets"
     ID_PREFIX: ClassVar[str] = "T"
     SUMMARY_FIELDS: ClassVar[tuple[str, ...]] = ("status", "owner")
+    FINAL_STATES: ClassVar[tuple[str, ...]] = ("closed",)
+    REOPEN_ACTIONS: ClassVar[tuple[str, ...]] = ("reopen",)
 
     type: TicketType
     channel: Channel | None = Field(None, description="TKT-GEN-02")

@@ -44,11 +44,26 @@ class Demo:
 
     def run(self, at: datetime, as_: str, *args: str, expect: int = 0) -> Result:
         argv = ["--root", str(self.root), "--as", as_, "--now", at.isoformat(), *args]
-        result = CliRunner().invoke(cli, argv, catch_exceptions=False)
+        # Each step is made at its actor's own keyboard (their git identity), as in a real office.
+        result = CliRunner().invoke(cli, argv, catch_exceptions=False, env=self.keyboard(as_))
         self.log.append(f"{at.isoformat()} {as_} csops {shlex.join(args)} -> {result.exit_code}")
         if result.exit_code != expect:
             raise DemoError(f"csops {shlex.join(argv)} exited {result.exit_code} (expected {expect}):\n{result.output}")
         return result
+
+
+    def keyboard(self, staff_id: str) -> dict[str, str | None]:
+        from ruamel.yaml import YAML
+
+        path = self.root / "records" / "staff" / f"{staff_id}.yaml"
+        if not path.is_file():
+            return {}
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+        emails = data.get("git_emails") or []
+        if not emails:
+            return {}
+        return {f"GIT_{who}_{part}": value for who in ("AUTHOR", "COMMITTER")
+                for part, value in (("NAME", str(data["name"])), ("EMAIL", str(emails[0])))}
 
 
 @dataclass(frozen=True)
