@@ -268,6 +268,24 @@ def _identity(change: RecordChange, who: Identities, short: str) -> Iterator[Pro
                       "and enter it so", rule="AUDIT-03")
 
 
+def _backdated(change: RecordChange, short: str) -> Iterator[Problem]:
+    """AUDIT-14: a policy version dated to take effect before its own commit (it would bend the
+    verdicts of tickets already received; csops.policy_history holds it to the commit time)."""
+    declared = (change.after or {}).get("effective_from")
+    if declared is None or declared == (change.before or {}).get("effective_from"):
+        return
+    try:
+        when = datetime.fromisoformat(str(declared))
+    except ValueError:
+        return  # validate reports a malformed time
+    if when.tzinfo is not None and when < change.commit.when - SKEW:
+        yield Problem(f"commit {short} dates records/policy.yaml effective from {declared}, before the commit "
+                      f"itself ({change.commit.when.isoformat()}): a policy change applies from its commit at the "
+                      "earliest, so it is in force only from then", ("effective_from",),
+                      f"set effective_from to a moment after the commit, or remove it (git revert {short} and "
+                      "commit the change again)", rule="AUDIT-14")
+
+
 def _bending(change: RecordChange, who: Identities, short: str) -> Iterator[Problem]:
     """AUDIT-06/07/09/10/13: changes that are not appends, or not by someone allowed to make them."""
     before, after = change.before, change.after
@@ -282,6 +300,7 @@ def _bending(change: RecordChange, who: Identities, short: str) -> Iterator[Prob
             yield Problem(f"commit {short} changed records/policy.yaml, authored by {who.author_label(change.commit)}, "
                           f"who may not change policy (audit.policy_editors: {', '.join(sorted(editors))})", (),
                           f"revert it (git revert {short}) and have a policy editor make the change", rule="AUDIT-09")
+        yield from _backdated(change, short)
     if model is not None and getattr(model, "KIND", "") == "staff":
         moved = [f for f in AUTHORITY_FIELDS if before.get(f) != after.get(f)]
         editors = _editors(None)

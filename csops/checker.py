@@ -37,6 +37,7 @@ from csops.labels import identifiers_for
 from csops.models import kind_for_id, kinds
 from csops.models.common import Record
 from csops.models.policy import Policy
+from csops.policy_history import cache_key
 from csops.rules import (
     Problem,
     Rule,
@@ -739,7 +740,7 @@ def _beyond(tracker: Tracker, needed: set[str]) -> set[str]:
 
 def _files_only(ctx: Context, pairs: list[tuple[Record, LoadedFile]]) -> Context:
     """A context that knows the files of ``pairs`` (to place a grouped rule's findings)."""
-    sub = Context(policy=ctx.policy, now=ctx.now, root=ctx.root)
+    sub = Context(policy=ctx.policy, now=ctx.now, root=ctx.root, policy_blob=ctx.own_policy_blob)
     for record, loaded in pairs:
         sub._files[id(record)] = loaded
     return sub
@@ -754,7 +755,7 @@ def _policy_context(reader: _Reader, rel: str, blob: str, now: datetime, root: P
         policy = Policy.model_validate(files[rel].data)
     except ValidationError:
         return None
-    return Context(policy=policy, now=now, root=root)
+    return Context(policy=policy, now=now, root=root, policy_blob=blob)
 
 
 def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str] | None = None,
@@ -773,7 +774,7 @@ def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str]
     mode = "index" if from_index else "worktree"
     fast = known_listing if known_listing is not None else listing(root, from_index=from_index)
     if fast is not None and only is None and f"{RECORDS}/policy.yaml" in fast:
-        quick = ResultCache(root, f"{code_fingerprint()}:{fast[f'{RECORDS}/policy.yaml']}")
+        quick = ResultCache(root, f"{code_fingerprint()}:{cache_key(root, fast[f'{RECORDS}/policy.yaml'])}")
         quick.load_evaluations()
         reader = _Reader(root, mode)
         answer = _incremental(quick, mode, fast, now, root, reader)
@@ -789,7 +790,7 @@ def check(root: Path, now: datetime, *, from_index: bool = False, only: set[str]
     policy = next((f for f in files if f.kind == "policy"), None)
     cache: ResultCache | None = None
     if policy is not None:
-        cache = ResultCache(root, f"{code_fingerprint()}:{policy.blob}")
+        cache = ResultCache(root, f"{code_fingerprint()}:{cache_key(root, policy.blob)}")
         cache.load_evaluations()
     result = run_checks(files, now, root, only, cache, mode)[0]
     stats.update(read=len(files), reused=cache.reused if cache else 0,
@@ -814,7 +815,7 @@ def check_change(root: Path, now: datetime, overlay: dict[str, bytes]) -> tuple[
     before = kept if kept is not None else check(root, now, known_listing=fast)
     policy_rel = f"{RECORDS}/policy.yaml"
     if fast is not None and policy_rel in fast:
-        cache = ResultCache(root, f"{code_fingerprint()}:{fast[policy_rel]}")
+        cache = ResultCache(root, f"{code_fingerprint()}:{cache_key(root, fast[policy_rel])}")
         cache.load_evaluations()
         changed = dict(fast) | {rel: blob_id(raw) for rel, raw in overlay.items()}
         after = _incremental(cache, "worktree", changed, now, root, _Reader(root, "worktree", overlay))

@@ -19,6 +19,7 @@ from csops.labels import OFFICE_NAMES
 from csops.models.common import Record
 from csops.models.policy import Policy
 from csops.models.staff import Staff
+from csops.policy_history import PolicyVersion, Timeline
 from csops.store import LoadedFile
 from csops.tracking import ALL_KINDS, TrackedNow, Tracker, id_read
 
@@ -52,6 +53,9 @@ class Context:
     policy: Policy
     now: datetime
     root: Path | None = None
+    #: The git blob of the tree's policy file, when it is not among the context's files (a context
+    #: made for one rule); it ties ``policy`` to its version in the policy's history.
+    policy_blob: str | None = None
     _staff: dict[str, Staff] = field(default_factory=dict, repr=False)
     #: kind → id → record (the first file wins when an id is duplicated; STORE-ID-01 reports it).
     _records: dict[str, dict[str, Record]] = field(default_factory=dict, repr=False)
@@ -161,6 +165,36 @@ class Context:
     @cached_property
     def calendar(self) -> BusinessCalendar:
         return BusinessCalendar(self.policy)
+
+    # -- the policy in force at a moment (issue 10, item 6; csops.policy_history) -------------
+
+    @cached_property
+    def policy_timeline(self) -> Timeline | None:
+        """The committed versions of the policy; None outside git or before any valid one."""
+        from csops.policy_history import timeline
+
+        found = timeline(self.root, self.own_policy_blob)
+        return found if found is not None and found.versions else None
+
+    @property
+    def own_policy_blob(self) -> str | None:
+        loaded = self.file_of(self.policy)
+        return loaded.blob if loaded is not None else self.policy_blob
+
+    def policy_version_at(self, instant: datetime) -> PolicyVersion | None:
+        """The committed version in force at ``instant`` (None: the tree's own policy, see above)."""
+        found = self.policy_timeline
+        return found.at(instant) if found is not None else None
+
+    def policy_at(self, instant: datetime) -> Policy:
+        """The policy a ticket received at ``instant`` is held to (the tree's own when it is that version)."""
+        version = self.policy_version_at(instant)
+        return self.policy if version is None or version.blob == self.own_policy_blob else version.policy
+
+    def calendar_at(self, instant: datetime) -> BusinessCalendar:
+        """The business calendar of ``policy_at(instant)``."""
+        version = self.policy_version_at(instant)
+        return self.calendar if version is None or version.blob == self.own_policy_blob else version.calendar
 
     def add(self, record: Record, loaded: LoadedFile) -> None:
         self._memo.clear()

@@ -111,9 +111,12 @@ def records_at(ctx: Context, kind: str, rels: list[str]) -> list[Record]:
 
 
 def policy_key(ctx: Context) -> str:
-    """The policy file's blob: facts that use the policy (deadlines) are kept per policy."""
-    loaded = ctx.file_of(ctx.policy)
-    return loaded.blob if loaded is not None else "default-policy"
+    """The policy file's blob and the versions before it that tickets were received under
+    (csops.policy_history): facts that use the policy (deadlines) are kept per policy."""
+    from csops.policy_history import cache_key
+
+    blob = ctx.own_policy_blob
+    return cache_key(ctx.root, blob) if blob is not None else "default-policy"
 
 
 def roster_key(ctx: Context) -> str:

@@ -274,6 +274,44 @@ def is_ancestor(cwd: Path, older: str, newer: str) -> bool:
     return run(["merge-base", "--is-ancestor", older, newer], cwd, check=False).returncode == 0
 
 
+def first_parent_chain(cwd: Path, older: str, newer: str) -> bool:
+    """Whether ``older`` is on ``newer``'s first-parent line (a merged side branch's commit is not)."""
+    if older == newer:
+        return True
+    proc = run(["rev-list", "--first-parent", "--parents", f"{older}..{newer}"], cwd, check=False)
+    rows = proc.stdout.decode().strip().splitlines()
+    if proc.returncode != 0 or not rows:
+        return False
+    oldest = rows[-1].split()
+    return len(oldest) > 1 and oldest[1] == older
+
+
+def path_versions(cwd: Path, path: str, rev_range: str) -> list[tuple[str, int, str]]:
+    """(commit, commit time, new blob) of each first-parent commit in ``rev_range`` that changed
+    ``path``, oldest first; the blob is all zeros where the commit deleted the file. A merge counts
+    against its first parent: a change merged from a branch lands at the merge."""
+    proc = run(["log", "--first-parent", "--diff-merges=first-parent", "--root", "--raw", "--no-abbrev",
+                "--format=%x1e%H %ct", rev_range, "--", path], cwd)
+    found = []
+    for chunk in proc.stdout.decode("utf-8", "replace").split("\x1e"):
+        lines = chunk.strip().splitlines()
+        if not lines:
+            continue
+        sha, ctime = lines[0].split()
+        blobs = [line.split()[3] for line in lines[1:] if line.startswith(":")]
+        if blobs:
+            found.append((sha, int(ctime), blobs[-1]))
+    found.reverse()
+    return found
+
+
+def first_change_time(cwd: Path, path: str, rev_range: str) -> int | None:
+    """The commit time of the oldest first-parent commit in ``rev_range`` that touched ``path``."""
+    proc = run(["log", "--first-parent", "--format=%ct", rev_range, "--", path], cwd)
+    times = proc.stdout.decode().split()
+    return int(times[-1]) if times else None
+
+
 def commit_exists(cwd: Path, sha: str) -> bool:
     return run(["cat-file", "-e", f"{sha}^{{commit}}"], cwd, check=False).returncode == 0
 

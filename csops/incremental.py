@@ -37,7 +37,7 @@ from csops.findings import Finding, Result, Severity
 from csops.tracking import ALL_KINDS, Tracker
 
 NAME = "results.marshal"
-FORMAT = 6
+FORMAT = 7
 
 #: A finding in marshal form: (path, line, col, severity, rule, message, hint).
 Stored = tuple[str, int, int, str, str, str, str | None]
@@ -356,6 +356,15 @@ class ResultCache:
 # costs git's listing of the tree and reading one file.
 
 SUMMARY = "summary-{mode}.marshal"
+POLICY_REL = "records/policy.yaml"
+
+
+def _history_key(root: Path, policy_blob: str | None) -> str:
+    """The policy's history as far as deadlines depend on it (csops.policy_history)."""
+    from csops.policy_history import timeline
+
+    found = timeline(root, policy_blob)
+    return found.key if found is not None else ""
 
 
 def listing_digest(listing: dict[str, str]) -> str:
@@ -378,8 +387,9 @@ def save_summary(root: Path, mode: str, listing: dict[str, str], window: tuple[B
         from csops.yamlio import atomic_write
 
         ensure_cache_dir(path.parent)
-        state = ((FORMAT, code_fingerprint(), listing_digest(listing)), window, result.files_checked,
-                 [stored(f) for f in result.findings], tree)
+        blob = listing.get(POLICY_REL)
+        state = ((FORMAT, code_fingerprint(), listing_digest(listing), blob, _history_key(root, blob)), window,
+                 result.files_checked, [stored(f) for f in result.findings], tree)
         atomic_write(path, marshal.dumps(state))
     except (OSError, ValueError):
         pass  # only slower
@@ -393,7 +403,7 @@ def remember_tree(root: Path, mode: str, listing: dict[str, str], tree: str) -> 
     path = root / ".csops-cache" / SUMMARY.format(mode=mode)
     try:
         key, window, files_checked, found, _ = marshal.loads(path.read_bytes())
-        if key == (FORMAT, code_fingerprint(), listing_digest(listing)):
+        if key[:3] == (FORMAT, code_fingerprint(), listing_digest(listing)):
             atomic_write(path, marshal.dumps((key, window, files_checked, found, tree)))
     except (OSError, EOFError, ValueError, TypeError):
         pass  # only slower
@@ -406,7 +416,7 @@ def summary_answer(root: Path, mode: str, listing: dict[str, str] | None, now: d
     path = root / ".csops-cache" / SUMMARY.format(mode=mode)
     try:
         key, (lo, hi), files_checked, found, kept_tree = marshal.loads(path.read_bytes())
-        fmt, code, digest = key
+        fmt, code, digest, policy_blob, history = key
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if (fmt, code) != (FORMAT, code_fingerprint()) or not within(lo, hi, now):
@@ -415,6 +425,8 @@ def summary_answer(root: Path, mode: str, listing: dict[str, str] | None, now: d
         if digest != listing_digest(listing):
             return None
     elif tree is None or kept_tree != tree:
+        return None
+    if history != _history_key(root, policy_blob):  # a policy version came or went in the history
         return None
     try:
         return Result(findings=[finding(tuple(s)) for s in found], files_checked=files_checked)

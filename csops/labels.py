@@ -149,7 +149,7 @@ WORDS: dict[str, str] = {
     "leave": "请假", "approved_by": "批准人", "requester": "换班者", "counterpart": "还班者",
     "repay": "还班",
     # staff
-    "git_emails": "Git邮箱", "active": "在职", "signing_keys": "签名公钥", "entered_by": "录入人",
+    "git_emails": "Git邮箱", "active": "在职", "signing_keys": "签名公钥", "entered_by": "录入人", "effective_from": "施行时间",
     "audit": "审计", "policy_editors": "可修改制度的角色", "require_signed": "要求提交签名",
     # keys, key loans, checks and shifts (KEY-*)
     "category": "类别", "slot": "钥匙柜位", "unit": "单位", "approval": "审批要求", "state": "状态",

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from csops.calendar import BusinessCalendar
-from csops.models.policy import Severity3
+from csops.models.policy import Policy, Severity3
 from csops.models.ticket import CALLBACK_TYPES, Severity, Ticket, TicketType, status_label
 
 if TYPE_CHECKING:
@@ -91,9 +91,13 @@ def night_intakes(ctx: Context, day: date) -> list[Ticket]:
 def night_mornings(ctx: Context) -> list[tuple[Ticket, datetime]]:
     """(ticket, the morning handover it belongs to) for every ticket taken at night, in tree order."""
     def build() -> list[tuple[Ticket, datetime]]:
-        cal = ctx.calendar
-        return [(t, morning_after(cal, t.received_at)) for t in ctx.of(Ticket)
-                if t.events and is_night(cal, t.received_at)]
+        found = []
+        for t in ctx.of(Ticket):
+            if t.events:
+                cal = ticket_calendar(ctx, t)
+                if is_night(cal, t.received_at):
+                    found.append((t, morning_after(cal, t.received_at)))
+        return found
 
     return ctx.memo("tickets.night_mornings", build)
 
@@ -160,13 +164,25 @@ def _first(ticket: Ticket, actions: tuple[str, ...], after: datetime | None = No
     return None
 
 
+def ticket_calendar(ctx: Context, ticket: Ticket) -> BusinessCalendar:
+    """The calendar of the policy in force when ``ticket`` was received (issue 10, item 6): a later
+    policy edit changes no deadline, verdict or KPI of a ticket received before it."""
+    return ctx.calendar_at(ticket.received_at) if ticket.events else ctx.calendar
+
+
+def ticket_policy(ctx: Context, ticket: Ticket) -> Policy:
+    """The policy in force when ``ticket`` was received (see ``ticket_calendar``)."""
+    return ctx.policy_at(ticket.received_at) if ticket.events else ctx.policy
+
+
 def ticket_deadlines(ctx: Context, ticket: Ticket) -> list[Deadline]:
-    """``deadlines(ticket, ctx.calendar)``, computed once per ticket per tree (do not mutate the list)."""
+    """``deadlines(ticket, ticket_calendar(ctx, ticket))``, computed once per ticket per tree (do not
+    mutate the list)."""
     memo: dict[str, tuple[Ticket, list[Deadline]]] = ctx.memo("tickets.deadlines", dict)
     hit = memo.get(ticket.id)
     if hit is not None and hit[0] is ticket:
         return hit[1]
-    found = deadlines(ticket, ctx.calendar)
+    found = deadlines(ticket, ticket_calendar(ctx, ticket))
     memo[ticket.id] = (ticket, found)
     return found
 
@@ -292,7 +308,7 @@ def pending(ctx: Any, staff_id: str | None, at: datetime) -> list[Any]:
             continue
         then = ticket.as_of(at)
         state = then.fold()
-        nd = next_due(then, ctx.calendar, at)
+        nd = next_due(then, ticket_calendar(ctx, ticket), at)
         what = f"{nd.label}" if nd else status_label(ticket.type, state.status)
         items.append(PendingItem(
             kind="ticket", record_id=ticket.id,
@@ -378,7 +394,8 @@ def kpis(ctx: Any, start: datetime, end: datetime, now: datetime) -> dict[str, A
     """
     from csops.facts import tickets_received
 
-    policy = ctx.policy
+    # The targets in force at the period's end: a later policy edit leaves a past month's figures.
+    policy = ctx.policy_at(end - timedelta(microseconds=1))
     tickets = tickets_received(ctx, start, end)
     repairs = [t for t in tickets if t.type is TicketType.repair and t.of_action("resolve")]
     external = [t for t in repairs if not t.customer.internal]

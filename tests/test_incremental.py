@@ -84,10 +84,11 @@ def test_a_link_to_a_missing_ticket_is_mended_when_the_ticket_appears(demo: Path
 def _id_groups(root: Path) -> list[str]:
     """The STORE-ID-01 groups the result cache holds an evaluation of."""
     from csops.incremental import ResultCache, code_fingerprint
+    from csops.policy_history import cache_key
     from csops.store import blob_id
 
     policy = blob_id((root / "records" / "policy.yaml").read_bytes())
-    cache = ResultCache(root, f"{code_fingerprint()}:{policy}")
+    cache = ResultCache(root, f"{code_fingerprint()}:{cache_key(root, policy)}")
     cache.load_evaluations()
     return [k.split("|", 1)[1] for k in cache.trees if ":STORE-ID-01:" in k and "|" in k]
 

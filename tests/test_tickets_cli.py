@@ -22,8 +22,8 @@ def step(office: Office, as_: str, now: str, *args: str) -> str:
     return office.ok(*args, as_=as_, now=now).output
 
 
-def test_complaint_lifecycle_one_commit_per_event(office: Office) -> None:
-    before = office.commits()
+def complaint_lifecycle(office: Office) -> str:
+    """A general complaint taken, forwarded, resolved, called back and closed, each on time."""
     assert "T-2611-A001" in step(office, "CS001", T0, *COMPLAINT)
     tid = "T-2611-A001"
     step(office, "CS001", "2026-11-02T09:10:00+08:00", "ticket", "forward", tid, "--to", "E002",
@@ -36,6 +36,12 @@ def test_complaint_lifecycle_one_commit_per_event(office: Office) -> None:
          "--satisfied", "--signature", "--notes", "客户满意")
     step(office, "CS001", "2026-11-03T16:00:00+08:00", "ticket", "close", tid,
          "--customer-notified-at", "2026-11-03T15:00:00+08:00")
+    return tid
+
+
+def test_complaint_lifecycle_one_commit_per_event(office: Office) -> None:
+    before = office.commits()
+    tid = complaint_lifecycle(office)
     assert office.commits() == before + 6
     log = office.git("log", "-1", "--format=%an%n%B").stdout
     assert "Csops-Actor: CS001" in log and "Csops-Action: ticket.close" in log

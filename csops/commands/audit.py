@@ -26,7 +26,7 @@ def audit(session: Session, rev_range: str | None, whole: bool, require_signed: 
 
     Records are never deleted or renumbered, events only appended, each step committed by who
     acted (or recorded as entered for them), policy and roles changed only by a policy editor, and
-    the history never rewritten (AUDIT-01..13).
+    the history never rewritten (AUDIT-01..14).
 
     REV_RANGE is a git range. Without one, the audit starts at the head the last clean audit ended
     on (kept in refs/csops/audited; share it with `git push origin refs/csops/audited`) and says so

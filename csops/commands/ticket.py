@@ -586,9 +586,10 @@ def ticket_reopen(session: Session, ticket_id: str, reason: str | None, at: date
 def ticket_view(ctx: Context, t: Ticket, now: datetime) -> dict[str, Any]:
     """Everything ``show`` prints, as data (the JSON form)."""
     from csops.models.ticket import ACTION_LABELS, status_label
-    from csops.sla import deadlines
+    from csops.sla import ticket_calendar, ticket_deadlines
 
     state = t.fold()
+    version = ctx.policy_version_at(t.received_at) if t.events else None
     return {
         "id": t.id, "type": t.type.value, "type_label": t.type.label,
         "status": state.status.value, "status_label": status_label(t.type, state.status),
@@ -599,7 +600,10 @@ def ticket_view(ctx: Context, t: Ticket, now: datetime) -> dict[str, Any]:
         "received_at": t.received_at.isoformat(), "channel": t.channel.value if t.channel else None,
         "customer": t.customer.model_dump(mode="json", exclude_none=True), "content": t.content,
         "kesu_no": t.kesu.kesu_no if t.kesu else None,
-        "deadlines": [d.as_dict(now) for d in deadlines(t, ctx.calendar)],
+        "deadlines": [d.as_dict(now) for d in ticket_deadlines(ctx, t)],
+        # Which version of records/policy.yaml the deadlines follow: the one in force at reception.
+        "policy_version": version.as_dict() | {"label": version.label(ticket_calendar(ctx, t).tz)}
+        if version is not None else None,
         "events": [{"at": e.at.isoformat(), "by": e.by, "by_name": ctx.name(e.by), "action": e.action,
                     "action_label": ACTION_LABELS.get(e.action, e.action)} for e in t.events],
     }
@@ -640,7 +644,8 @@ def ticket_show(session: Session, ticket_id: str) -> None:
                f"首问负责人: {view['first_owner_name']}  当前负责人: {view['owner_name']}")
     click.echo(f"  客户: {t.customer.name or ''} {t.customer.contact or ''} {t.customer.address or ''}".rstrip())
     click.echo(f"  内容: {t.content or ''}")
-    click.echo("  时限:")
+    version = view["policy_version"]
+    click.echo(f"  时限: (依据受理时施行的{version['label']})" if version else "  时限:")
     for d in view["deadlines"]:
         extra = f" 剩余 {_remaining(d['remaining_min'])}" if d["remaining_min"] is not None else ""
         done = f" 完成于 {_fmt(d['done_at'], ctx)}" if d["done_at"] else ""
@@ -667,7 +672,7 @@ def ticket_list(session: Session, status: str | None, type_: str | None, owner: 
       csops ticket list --type complaint --format json
     """
     from csops.models.ticket import Ticket, status_label
-    from csops.sla import next_due
+    from csops.sla import next_due, ticket_calendar
 
     ctx = session.load()
     rows = []
@@ -679,7 +684,7 @@ def ticket_list(session: Session, status: str | None, type_: str | None, owner: 
             continue
         if open_only and state.status.value == "closed":
             continue
-        nd = next_due(t, ctx.calendar, session.now)
+        nd = next_due(t, ticket_calendar(ctx, t), session.now)
         rows.append({"id": t.id, "type": t.type.value, "type_label": t.type.label, "status": state.status.value,
                      "status_label": status_label(t.type, state.status), "owner": state.owner, "owner_name": ctx.name(state.owner),
                      "subject": t.subject or (t.content or "")[:24],

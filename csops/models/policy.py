@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar
 from pydantic import BeforeValidator, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from csops.models.common import Model, Record, Role, Weekday
+from csops.models.common import Instant, Model, Record, Role, Weekday
 
 _WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
@@ -238,6 +238,10 @@ class Policy(Record):
     FOLDER: ClassVar[str] = ""
 
     id: Literal["policy"] = "policy"
+    effective_from: Instant | None = Field(
+        None, description="AUDIT-14, issue 10: the moment this version takes effect for tickets received from "
+                          "then on (default: its commit time; a later moment announces a change ahead, an "
+                          "earlier one is held to the commit time)")
     timezone: str = "Asia/Shanghai"
     office: Office = Field(default_factory=Office)
     business_hours: BusinessHours = Field(default_factory=BusinessHours)

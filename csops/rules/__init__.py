@@ -162,8 +162,9 @@ def run_grouped(rule: Rule, ctx: Context, members: list[tuple[Any, Any]]) -> lis
     """A grouped tree rule over one group: a context of the group's records, the policy and calendar."""
     from csops.context import Context
 
-    sub = Context(policy=ctx.policy, now=ctx.now, root=ctx.root)
+    sub = Context(policy=ctx.policy, now=ctx.now, root=ctx.root, policy_blob=ctx.own_policy_blob)
     sub.__dict__["calendar"] = ctx.calendar  # built once: holidays and 调休 do not differ by group
+    sub.__dict__["policy_timeline"] = ctx.policy_timeline
     sub._staff = ctx._staff  # names in messages; reading them makes the group depend on the roster
     for record, loaded in members[:1] if rule.first_only else members:
         sub.add(record, loaded)

@@ -38,7 +38,9 @@ from csops.sla import (
     morning_after,
     night_mornings,
     severity_key,
+    ticket_calendar,
     ticket_deadlines,
+    ticket_policy,
 )
 
 T = TicketType
@@ -413,7 +415,7 @@ def invalid_customer_informed(t: Ticket, ctx: Context) -> Iterator[Problem]:
              enforcement="warning")
 @_ticket
 def night_receiver(t: Ticket, ctx: Context) -> Iterator[Problem]:
-    if (t.type is T.complaint and t.events and is_night(ctx.calendar, t.received_at)
+    if (t.type is T.complaint and t.events and is_night(ticket_calendar(ctx, t), t.received_at)
             and not _has_role(ctx, t.events[0].by, Role.night_duty, Role.security, Role.duty_manager)):
         yield Problem("a complaint received at night should be taken by the night duty", ("first_owner",),
                       "check the receiver; night duty is the security monitoring room (CFL-24)")
@@ -423,8 +425,10 @@ def _by_morning(record: Record, ctx: Context) -> str | None:
     """The morning whose 08:00 book a night ticket belongs in; a book's own day."""
     from csops.models.handover import Handover, HandoverType
 
-    if isinstance(record, Ticket) and record.events and is_night(ctx.calendar, record.received_at):
-        return morning_after(ctx.calendar, record.received_at).date().isoformat()
+    if isinstance(record, Ticket) and record.events:
+        cal = ticket_calendar(ctx, record)
+        if is_night(cal, record.received_at):
+            return morning_after(cal, record.received_at).date().isoformat()
     if isinstance(record, Handover) and record.type is HandoverType.security_to_cs:
         return record.date.isoformat()
     return None
@@ -465,9 +469,9 @@ def night_major_notified(t: Ticket, ctx: Context) -> Iterator[Problem]:
     state = t.fold()
     if t.type is not T.complaint or state.severity is not Severity.major or not t.events:
         return
-    if not is_night(ctx.calendar, t.received_at):
+    if not is_night(ticket_calendar(ctx, t), t.received_at):
         return
-    limit = t.received_at.timestamp() + 60 * ctx.policy.sla.complaint.forward_min["major"]
+    limit = t.received_at.timestamp() + 60 * ticket_policy(ctx, t).sla.complaint.forward_min["major"]
     told = {s for e in t.of_action("report") if e.at.timestamp() <= limit for s in e.to}
     wanted = {p.id for p in ctx.staff.values() if p.active and p.has_role(Role.dept_manager, Role.project_manager)}
     missing = sorted(wanted - told)
@@ -492,8 +496,9 @@ def callback_role(t: Ticket, ctx: Context) -> Iterator[Problem]:
     if t.type is not T.complaint:
         return
     severity = t.fold().severity or Severity.general
-    roles = ctx.policy.sla.callback.complaint_roles[severity_key(severity)]
-    allowed = set(roles) | ({Role.cs_supervisor} if ctx.policy.sla.callback.allow_delegate else set())
+    callback = ticket_policy(ctx, t).sla.callback
+    roles = callback.complaint_roles[severity_key(severity)]
+    allowed = set(roles) | ({Role.cs_supervisor} if callback.allow_delegate else set())
     for i, e in _callbacks(t):
         if not _has_role(ctx, e.by, *allowed):
             names = "、".join(r.label for r in sorted(allowed, key=lambda r: r.value))
@@ -584,7 +589,7 @@ def product_repair_fields(t: Ticket, ctx: Context) -> Iterator[Problem]:
 
 
 def _needs_approval(t: Ticket, ctx: Context) -> bool:
-    flags = ctx.policy.sla.dispatch_approval
+    flags = ticket_policy(ctx, t).sla.dispatch_approval
     if t.type is T.installation:
         return flags.get("installation", True)
     if t.type is T.repair and t.repair is not None:
