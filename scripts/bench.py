@@ -425,6 +425,7 @@ ROWS = [
     Row("validate-staged", "`validate --staged`, 5 staged records", 0.3),
     Row("hook-commit", "`git commit` of 5 hand-edited records via the hook", 0.3),
     Row("ticket-new", "`ticket new` incl. its commit", 0.5),
+    Row("ticket-new-signed", "`ticket new` incl. its commit, SSH-signed (issue 10)", 0.5),
     Row("ticket-resolve", "`ticket resolve` (an open ticket)", 0.5),
     Row("sla", "`sla`, warm", 1),
     Row("status", "`status`, warm", 1),
@@ -567,6 +568,33 @@ class SizeBench:
         finally:
             self.o.reset()
             self.o.run(self.o.csops("validate"), (0, 1))  # untimed: the next row starts from a checked tree
+
+    def row_ticket_new_signed(self, row: Row) -> Cell:
+        """The same, with the repository signing commits with an SSH key (git's gpg.format=ssh)."""
+        keys = Path(tempfile.mkdtemp(prefix="csops-bench-key-"))
+        try:
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / "id")],
+                           check=True, capture_output=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            shutil.rmtree(keys, ignore_errors=True)
+            return Cell(status="failed", note=f"ssh-keygen unavailable: {exc}"[:160])
+        settings = {"gpg.format": "ssh", "user.signingkey": str(keys / "id"), "commit.gpgsign": "true"}
+        for key, value in settings.items():
+            git(self.o.root, "config", key, value)
+
+        def signed(result: Run) -> None:
+            if "\ngpgsig " not in git(self.o.root, "cat-file", "commit", "HEAD"):
+                raise BenchError("csops made an unsigned commit although the repository signs")
+
+        self.warm()
+        try:
+            return self.measure(row, self._ticket_new, after=signed)
+        finally:
+            self.o.reset()
+            self.o.run(self.o.csops("validate"), (0, 1))
+            for key in settings:
+                git(self.o.root, "config", "--unset", key, check=False)
+            shutil.rmtree(keys, ignore_errors=True)
 
     def row_ticket_resolve(self, row: Row) -> Cell:
         self.warm()
