@@ -375,8 +375,10 @@ class Session:
         final, changes = self._prepare(pairs)
         after = self._refuse_new_errors(changes)
         try:
-            apply(self.root, changes, actor=actor or self.actor(), entered_by=self.keyboard().who, action=action, summary=summary,
-                  records=[r.id for r in final], no_commit=self.no_commit, when=self.now_option)
+            keyboard = self.keyboard()
+            apply(self.root, changes, actor=actor or self.actor(), entered_by=keyboard.who, action=action, summary=summary,
+                  records=[r.id for r in final], no_commit=self.no_commit, when=self.now_option,
+                  has_identity=bool(keyboard.email))
         except WriteError as exc:
             raise click.ClickException(str(exc)) from exc
         self.wrote = True

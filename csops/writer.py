@@ -216,17 +216,19 @@ def apply(
     no_commit: bool = False,
     when: datetime | None = None,
     entered_by: str | None = None,
+    has_identity: bool = False,
 ) -> str | None:
     """Write, stage and commit ``changes``; return the commit id (None with ``no_commit``).
 
     ``entered_by`` is who is at the keyboard (their staff id, else their git email) when that is
-    not ``actor``."""
+    not ``actor``. ``has_identity`` says the caller has just read git's identity (no second
+    ``git var``)."""
     if not changes:
         raise WriteError("nothing to write")
     paths = [c.rel for c in changes]
     if git.toplevel(root) is None:
         raise WriteError(f"{root} is not a git repository: run `csops init` or `git init` first")
-    if not no_commit and git.identity(root) is None:
+    if not no_commit and not has_identity and git.identity(root) is None:
         raise WriteError(NO_IDENTITY)
     with repo_lock(root):
         blocker = git.write_blocker(root)

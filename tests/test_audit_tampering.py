@@ -5,6 +5,7 @@ audit`` exit 1 naming the commit — or, for what is legitimate, stay quiet."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -216,7 +217,7 @@ def test_AUDIT_11_filter_branch_over_an_audited_range(office: Office, at_keyboar
     assert audited == head(office)
     subprocess.run(["git", "filter-branch", "-f", "--tree-filter",
                     f"sed -i 's/补齐回访/不必回访/' {MT} 2>/dev/null || true", "HEAD"],
-                   cwd=office.root, check=True, capture_output=True, env={**__import__("os").environ,
+                   cwd=office.root, check=True, capture_output=True, env={**os.environ,
                                                                           "FILTER_BRANCH_SQUELCH_WARNING": "1"})
     assert head(office) != audited
     code, findings, _ = audit(office)

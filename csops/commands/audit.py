@@ -96,11 +96,9 @@ def _rewritten(last: str, head: str) -> Finding:
 
 
 def _may_accept(session: Session) -> None:
-    from csops.audit import _editors
-
     me = session.keyboard().staff
-    editors = _editors({"audit": session.load().policy.audit.model_dump(mode="json")})
-    if me is None or not any(r.value in editors for r in me.roles):
+    editors = set(session.load().policy.audit.policy_editors)
+    if me is None or not any(r in editors for r in me.roles):
         raise click.UsageError("only a policy editor (audit.policy_editors in records/policy.yaml) may accept a "
                                "rewritten history, as themself (their own git identity, not --as)")
 
