@@ -97,3 +97,34 @@ def test_a_bad_revision_is_a_usage_error_not_a_crash(office: Office) -> None:
         assert result.exit_code == 2, result.output
         assert "bad revision" in result.output
     assert office.run("audit", "HEAD~1..HEAD").exit_code == 0
+
+
+def test_review_shows_a_branch_field_by_field_with_its_policy_parameters(office: Office) -> None:
+    """Issue 11: a branch that adds a ticket, raises a complaint's severity and lengthens a policy
+    deadline — review names all three in business words and exits 1 (a policy change needs approval)."""
+    from tests.test_tickets_cli import COMPLAINT, T0, step
+
+    minor = [a if a != "general" else "minor" for a in COMPLAINT]
+    step(office, "CS001", T0, *minor)
+    office.git("checkout", "-qb", "feature")
+    step(office, "CS001", "2026-11-02T10:00:00+08:00", *COMPLAINT)
+    step(office, "M001", "2026-11-02T10:30:00+08:00", "ticket", "classify", "T-2611-A001", "--severity", "major",
+         "--criterion", "economic_loss")
+    policy = office.root / "records" / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("      major: 10\n", "      major: 30\n", 1),
+                      encoding="utf-8")
+    office.git("commit", "-qam", "制度: 重大投诉转呈时限")
+    result = office.run("review", "main..feature", now="2026-11-02T11:00:00+08:00")
+    assert result.exit_code == 1, result.output
+    assert "[新建] 工单 T-2611-A002" in result.output
+    assert "状态: 受理 → 处理中" in result.output
+    assert "+ 定级 (张伟, 2026-11-02 10:30): 等级 重大" in result.output
+    assert "时限 › 投诉 › 转呈时限(分钟) › 重大: 10 → 30" in result.output
+    assert "只适用于其后受理的工单" in result.output and "制度参数变更需审批" in result.output
+    md = office.run("review", "main..feature", "--format", "md", now="2026-11-02T11:00:00+08:00")
+    assert md.exit_code == 1 and md.output.startswith("## csops 审核 `main..feature`")
+    assert "| 状态 | 受理 | 处理中 |" in md.output and "- 新增: 定级 (张伟" in md.output
+    payload = json.loads(office.run("review", "main..feature", "--format", "json").output)
+    policy_entry = next(r for r in payload["records"] if r["kind"] == "policy")
+    assert [f["field"] for f in policy_entry["fields"]] == ["sla.complaint.forward_min.major"]
+    assert payload["policy_changed"] is True and payload["ok"] is False

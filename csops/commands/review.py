@@ -6,32 +6,34 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from csops.commands import format_option
-
 if TYPE_CHECKING:
     from csops.session import Session
 
 
 @click.command()
 @click.argument("rev_range")
-@format_option
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default=None,
+              help="Output: text in Chinese (default), md for a pull-request comment or job summary, or json.")
 @click.pass_obj
-def review(session: Session, rev_range: str) -> None:
+def review(session: Session, rev_range: str, fmt: str | None) -> None:
     """What a branch changes, in business words, for the reviewer of a pull request.
 
-    Lists each record the range touches with the actions taken (from the commits), runs the audit
-    checks over the range and validates the checked-out tree. Exit 1 when anything needs attention.
+    Lists each record the range touches field by field (严重程度 轻微 → 重大) with the events it appends
+    and the commits, every changed policy parameter (before → after), the audit's findings over the
+    range and the validation of the touched records. Exit 1 when anything needs a reviewer's
+    attention: an error, a bent history, or a policy change.
 
     \b
     Example:
       csops review main..HEAD
+      csops review origin/main..HEAD --format md >> "$GITHUB_STEP_SUMMARY"
       csops review origin/main..feature/night-complaints --format json
     """
     from csops import git
     from csops.audit import audit as run_audit
     from csops.checker import check
-    from csops.labels import zh
 
+    fmt = fmt or session.format or "text"
     if ".." not in rev_range:
         raise click.BadParameter("give a range like main..HEAD", param_hint="REV_RANGE")
     if problem := git.bad_revision(session.root, rev_range):
@@ -48,37 +50,113 @@ def review(session: Session, rev_range: str) -> None:
     audited, changes = run_audit(session.root, rev_range, ctx.staff)
     touched = sorted({c.path for c in changes})
     validated = check(session.root, session.now_option or datetime.now(UTC), only=set(touched))
-    records: dict[str, dict[str, Any]] = {}
+    names = {sid: person.name for sid, person in ctx.staff.items()}
+    records = _records(changes, names)
+    problems = [f.as_dict() for f in audited.sorted()] + [f.as_dict() for f in validated.sorted()]
+    errors = len(audited.errors) + len(validated.errors)
+    policy_changed = any(r["kind"] == "policy" and r["fields"] for r in records)
+    attention = errors > 0 or policy_changed
+    report = {"range": rev_range, "commits": len({c.commit.sha for c in changes}), "records": records,
+              "findings": problems, "errors": errors, "policy_changed": policy_changed, "ok": not attention}
+    if fmt == "json":
+        session.emit_json(report)
+    elif fmt == "md":
+        click.echo(_markdown(report))
+    else:
+        _text(report, audited.sorted() + validated.sorted())
+    sys.exit(1 if attention else 0)
+
+
+#: Said of every policy change (issue 10, item 6: csops.policy_history).
+POLICY_FORWARD = ("自合并的提交起施行 (或文件中更晚的 effective_from), 只适用于其后受理的工单; "
+                  "已受理工单的时限、结论和已出的月报不变")
+
+
+def _records(changes: list[Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Per record: the first version before the range, the last after it, the commits between."""
+    from csops.labels import zh
+    from csops.review import event_text, field_changes, new_events
+
+    by_path: dict[str, dict[str, Any]] = {}
     for change in changes:
-        entry = records.setdefault(change.path, {
-            "record": change.record_id, "path": change.path,
-            "kind": _kind(change.path), "actions": [],
-        })
-        if change.change == "A" and not entry["actions"]:
-            entry["new"] = True
+        entry = by_path.get(change.path)
+        if entry is None:
+            entry = by_path[change.path] = {"record": change.record_id, "path": change.path,
+                                            "kind": _kind(change.path), "new": change.change == "A",
+                                            "deleted": False, "actions": [], "_before": change.before}
+        entry["_after"] = change.after
+        entry["deleted"] = change.change == "D"
         entry["actions"].append({
             "commit": change.commit.sha[:10], "at": change.commit.when.isoformat(),
             "author": change.commit.author_name, "action": change.commit.action or "(hand edit)",
             "summary": change.commit.subject,
         })
-    problems = [f.as_dict() for f in audited.sorted()] + [f.as_dict() for f in validated.sorted()]
-    errors = len(audited.errors) + len(validated.errors)
-    if session.json:
-        session.emit_json({"range": rev_range, "records": list(records.values()), "findings": problems,
-                           "errors": errors, "ok": errors == 0})
-        sys.exit(1 if errors else 0)
-    commits = len({c.commit.sha for c in changes})
-    click.echo(f"审核 (review) {rev_range}: {commits} 次提交, {len(records)} 份记录")
-    for entry in records.values():
-        flag = "新建" if entry.get("new") else "修改"
-        click.echo(f"  [{flag}] {zh(entry['kind'])} {entry['record']}")
+    out = []
+    for entry in by_path.values():
+        before, after = entry.pop("_before"), entry.pop("_after")
+        entry["kind_label"] = zh(entry["kind"])
+        entry["fields"] = [] if entry["new"] or entry["deleted"] else \
+            [f.as_dict() for f in field_changes(before, after)]
+        entry["events"] = [event_text(e, names) for e in new_events(before, after)]
+        if entry["kind"] == "policy" and entry["fields"]:
+            entry["effect"] = POLICY_FORWARD
+        out.append(entry)
+    return out
+
+
+def _flag(entry: dict[str, Any]) -> str:
+    return "新建" if entry["new"] else ("删除" if entry["deleted"] else "修改")
+
+
+def _verdict(report: dict[str, Any]) -> str:
+    if report["ok"]:
+        return "可以合并 (ok to merge)"
+    reasons = ([f"{report['errors']} 个错误"] if report["errors"] else []) + \
+        (["制度参数变更需审批"] if report["policy_changed"] else [])
+    return "需要处理 (needs attention): " + ", ".join(reasons)
+
+
+def _text(report: dict[str, Any], findings: list[Any]) -> None:
+    click.echo(f"审核 (review) {report['range']}: {report['commits']} 次提交, {len(report['records'])} 份记录")
+    for entry in report["records"]:
+        click.echo(f"  [{_flag(entry)}] {entry['kind_label']} {entry['record']}")
+        for change in entry["fields"]:
+            click.echo(f"      {change['label']}: {change['old_text']} → {change['new_text']}")
+        for event in entry["events"]:
+            click.echo(f"      + {event}")
+        if entry.get("effect"):
+            click.echo(f"      施行: {entry['effect']}")
         for action in entry["actions"]:
             click.echo(f"      {action['at'][:16].replace('T', ' ')} {action['author']}: {action['summary']}")
-    for finding in audited.sorted() + validated.sorted():
+    for finding in findings:
         click.echo("  " + finding.as_text().replace("\n", "\n  "))
-    verdict = "可以合并 (ok to merge)" if errors == 0 else f"需要处理 (needs attention): {errors} 个错误"
-    click.echo(f"结论 (verdict): {verdict}")
-    sys.exit(1 if errors else 0)
+    click.echo(f"结论 (verdict): {_verdict(report)}")
+
+
+def _markdown(report: dict[str, Any]) -> str:
+    """The review as a pull-request comment or CI job summary."""
+    def cell(text: object) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    mark = "✅" if report["ok"] else "⚠️"
+    lines = [f"## csops 审核 `{report['range']}`", "",
+             f"**结论**: {mark} {_verdict(report)} · {report['commits']} 次提交 · {len(report['records'])} 份记录", ""]
+    for entry in report["records"]:
+        lines.append(f"### {_flag(entry)} {entry['kind_label']} `{entry['record']}`")
+        if entry["fields"]:
+            lines += ["", "| 字段 | 原值 | 新值 |", "|---|---|---|"]
+            lines += [f"| {cell(c['label'])} | {cell(c['old_text'])} | {cell(c['new_text'])} |" for c in entry["fields"]]
+            lines.append("")
+        lines += [f"- 新增: {cell(e)}" for e in entry["events"]]
+        if entry.get("effect"):
+            lines.append(f"- **施行**: {entry['effect']}")
+        lines += [f"- `{a['commit']}` {cell(a['author'])}: {cell(a['summary'])}" for a in entry["actions"]]
+        lines.append("")
+    if report["findings"]:
+        lines += ["### 发现的问题 (findings)", "", "| 级别 | 规则 | 位置 | 说明 |", "|---|---|---|---|"]
+        lines += [f"| {cell(f['severity'])} | `{f['rule']}` | {cell(f['path'])}:{f['line']} | {cell(f['message'])} |"
+                  for f in report["findings"]]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def _kind(path: str) -> str:
