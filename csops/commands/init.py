@@ -94,4 +94,26 @@ def scaffold(root: Path, office_name: str, station: str, policy: Any = None) -> 
     (root / ".pre-commit-config.yaml").write_text(PRE_COMMIT_CONFIG, encoding="utf-8")
     (root / ".gitignore").write_text(".csops-cache/\n", encoding="utf-8")
     git.set_config(root, "csops.station", station)
-    return ["records", "schemas", "README.md", ".pre-commit-config.yaml", ".gitignore"]
+    return ["records", "schemas", "README.md", ".pre-commit-config.yaml", ".gitignore", *write_ci(root)]
+
+
+#: The CI files an office's repository gets (bundled under templates/ci/): GitHub Actions, GitLab CI.
+CI_FILES = {".github/workflows/csops.yml": "github-csops.yml", ".gitlab-ci.yml": "gitlab-ci.yml"}
+
+
+def write_ci(root: Path) -> list[str]:
+    """Write the CI files with this csops version pinned; returns their paths (never overwrites one)."""
+    from csops import __version__
+
+    bundled = Path(__file__).resolve().parents[2] / "templates" / "ci"  # as csops.render.BUNDLED
+    written = []
+    for rel, name in CI_FILES.items():
+        target = root / rel
+        if target.exists():
+            continue
+        text = (bundled / name).read_text(encoding="utf-8")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text.replace('CSOPS_INSTALL: "csops==0.1.0"', f'CSOPS_INSTALL: "csops=={__version__}"'),
+                          encoding="utf-8")
+        written.append(rel)
+    return written
