@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "sla": "csops.commands.sla:sla",
     "kpi": "csops.commands.sla:kpi",
     "report": "csops.commands.report:report",
+    "search": "csops.commands.search:search",
 }
 
 #: Each command's one-line help, so that ``csops --help`` lists the commands without importing
@@ -64,6 +65,7 @@ SHORT_HELP: dict[str, str] = {
     "review": 'What a branch changes, in business words, for the reviewer of a pull request.',
     "roster": 'The monthly duty roster: posts, shifts, who is on which shift, the duty manager.',
     "rules": 'List the rules csops enforces, with their RULES.md IDs.',
+    "search": 'Find records by phone, customer, unit or any text, across families (查找记录).',
     "schemas": 'Generate JSON Schema for every record kind from the models (editors validate while typing).',
     "sla": 'Ticket deadlines: overdue and missed, due soon, and met/missed per owner and department.',
     "staff": 'The staff roster (工号, name, department, roles, git identities).',
