@@ -397,6 +397,31 @@ class Session:
     def emit_json(self, data: Any) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_jsonable))
 
+    def emit_rows(self, rows: list[dict[str, Any]]) -> bool:
+        """A list as JSON or CSV when asked for (True: emitted; the caller prints text otherwise).
+
+        CSV has one column per key, in the order they first appear; a nested value is written as
+        JSON in its cell."""
+        if self.format == "json":
+            self.emit_json(rows)
+            return True
+        if self.format != "csv":
+            return False
+        if not rows:
+            return True  # no rows, no columns to name: an empty file
+        import csv
+        import io
+
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: v if isinstance(v, (str, int, float)) or v is None
+                             else json.dumps(v, ensure_ascii=False, default=_jsonable) for k, v in row.items()})
+        click.echo(out.getvalue(), nl=False)
+        return True
+
 
 class _Known:
     """Ids of one kind, as a set the schema's reference checks ask: read from the tree on demand."""

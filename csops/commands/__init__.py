@@ -29,6 +29,41 @@ def format_option(fn: F) -> F:
     )(fn)
 
 
+def list_format_option(fn: F) -> F:
+    """``--format text|json|csv`` on a list command: csv opens in a spreadsheet (one row per record)."""
+
+    def set_format(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
+        if value:
+            ctx.find_root().obj.format = value
+
+    return click.option(
+        "--format", "fmt_local", type=click.Choice(["text", "json", "csv"]), expose_value=False,
+        callback=set_format, is_eager=False, help="Output format: text in Chinese (default), json, or csv.",
+    )(fn)
+
+
+def period_options(fn: F) -> F:
+    """``--since DAY --until DAY --month YYYY-MM`` on a list: see ``period``."""
+    day, month = click.DateTime(formats=["%Y-%m-%d"]), click.DateTime(formats=["%Y-%m"])
+    fn = click.option("--month", type=month, help="Only this month (YYYY-MM).")(fn)
+    fn = click.option("--until", type=day, help="Up to and including this day (YYYY-MM-DD, office time).")(fn)
+    return click.option("--since", type=day, help="From this day (YYYY-MM-DD, office time).")(fn)
+
+
+def period(tz: Any, since: Any, until: Any, month: Any) -> tuple[Any, Any]:
+    """[start, end) in the office's zone ``tz`` from ``period_options`` (None: open on that side)."""
+    from datetime import timedelta
+
+    start = since.replace(tzinfo=tz) if since else None
+    end = until.replace(tzinfo=tz) + timedelta(days=1) if until else None
+    if month is not None:
+        first = month.replace(tzinfo=tz)
+        following = (first + timedelta(days=32)).replace(day=1)
+        start = max(start, first) if start else first
+        end = min(end, following) if end else following
+    return start, end
+
+
 def at_option(fn: F) -> F:
     """``--at TIME``: when the event happened (default: now)."""
     from csops.cli import INSTANT

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from csops.commands import at_option, find_record, format_option, need, refuse
+from csops.commands import at_option, find_record, format_option, list_format_option, need, refuse
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -617,7 +617,7 @@ def handover_show(session: Session, handover_id: str) -> None:
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Only this day.")
 @click.option("--month", help="Only this month (YYYY-MM).")
 @click.option("--status", type=click.Choice(["open", "signed", "refused", "completed"]), help="Only this status.")
-@format_option
+@list_format_option
 @click.pass_obj
 def handover_list(session: Session, day: datetime | None, month: str | None, status: str | None) -> None:
     """List handover records.
@@ -635,8 +635,7 @@ def handover_list(session: Session, day: datetime | None, month: str | None, sta
             and (status is None or h.fold().value == status)]
     data = [{"id": h.id, "type": h.type.value, "status": h.fold().value, "outgoing": h.outgoing,
              "incoming": h.incoming, "reviewed": bool(h.first("reviewed"))} for h in rows]
-    if session.json:
-        session.emit_json(data)
+    if session.emit_rows(data):
         return
     for h in rows:
         mark = "" if h.first("reviewed") else "  未审阅"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from csops.commands import at_option, format_option, need, refuse
+from csops.commands import at_option, format_option, list_format_option, need, refuse
 from csops.commands.key import fmt_time, save_event, when
 
 if TYPE_CHECKING:
@@ -176,7 +176,7 @@ def entry_row(ctx: Context, entry: HazmatEntry) -> dict[str, Any]:
 
 
 @hazmat.command("list")
-@format_option
+@list_format_option
 @click.pass_obj
 def hazmat_list(session: Session) -> None:
     """The register: every stock-in and use, with time, quantity, who drew and who approved.
@@ -190,8 +190,7 @@ def hazmat_list(session: Session) -> None:
     ctx = session.load()
     entries = sorted((e for e in ctx.of(HazmatEntry) if e.events), key=lambda e: (e.events[0].at, e.id))
     rows = [entry_row(ctx, e) for e in entries]
-    if session.json:
-        session.emit_json(rows)
+    if session.emit_rows(rows):
         return
     for e, row in zip(entries, rows, strict=True):
         when_ = fmt_time(ctx, e.events[0].at)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from csops.cli import INSTANT
-from csops.commands import at_option, format_option, interactive, need, refuse
+from csops.commands import at_option, format_option, interactive, list_format_option, need, refuse
 
 if TYPE_CHECKING:
     from csops.context import Context
@@ -255,7 +255,7 @@ def key_return(session: Session, key_id: str, copy_no: str | None, loan_id: str 
 
 
 @key.command("outstanding")
-@format_option
+@list_format_option
 @click.pass_obj
 def key_outstanding(session: Session) -> None:
     """Keys not yet returned: holder, since when, due, hours overdue (KEY-CHK-01).
@@ -276,8 +276,7 @@ def key_outstanding(session: Session) -> None:
             "since": loan.lent_at.isoformat(), "due": loan.due.isoformat(),
             "overdue": now > loan.due, "hours_overdue": round(overdue_hours(loan, now), 1),
         })
-    if session.json:
-        session.emit_json(rows)
+    if session.emit_rows(rows):
         return
     if not rows:
         click.echo("没有未归还的钥匙 (no keys out)")
@@ -668,7 +667,7 @@ def copy_text(ctx: Context, c: dict[str, Any]) -> str:
 
 @key.command("list")
 @click.option("--category", type=click.Choice(CATEGORIES), help="只看此类别, e.g. vacant_unit")
-@format_option
+@list_format_option
 @click.pass_obj
 def key_list(session: Session, category: str | None) -> None:
     """The key registry: label, name, category, slot, copies and who holds them.
@@ -683,8 +682,7 @@ def key_list(session: Session, category: str | None) -> None:
     ctx = session.load()
     keys = sorted((k for k in ctx.of(Key) if category in (None, k.category.value)), key=lambda k: k.id)
     rows = [key_row(ctx, k) for k in keys]
-    if session.json:
-        session.emit_json(rows)
+    if session.emit_rows(rows):
         return
     for row in rows:
         state = "" if row["state"] == "active" else f" [{KeyState(row['state']).label} {row['seal_no'] or ''}]"

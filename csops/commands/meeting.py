@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from csops.commands import at_option, find_record, format_option, need
+from csops.commands import at_option, find_record, format_option, list_format_option, need
 
 if TYPE_CHECKING:
     from csops.models.meeting import Meeting
@@ -141,7 +141,7 @@ def meeting_show(session: Session, meeting_id: str) -> None:
 
 
 @meeting.command("list")
-@format_option
+@list_format_option
 @click.pass_obj
 def meeting_list(session: Session) -> None:
     """List meetings with their open decisions.
@@ -156,8 +156,7 @@ def meeting_list(session: Session) -> None:
     meetings = sorted(ctx.of(Meeting), key=lambda m: m.events[0].at)
     rows = [{"id": m.id, "type": m.held.type.value if m.held else None, "at": m.events[0].at.isoformat(),
              "open_decisions": m.open_decisions} for m in meetings]
-    if session.json:
-        session.emit_json(rows)
+    if session.emit_rows(rows):
         return
     for m in meetings:
         label = m.held.type.label if m.held else ""

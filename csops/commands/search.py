@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -11,17 +11,14 @@ if TYPE_CHECKING:
     from csops.context import Context
     from csops.session import Session
 
-DAY = click.DateTime(formats=["%Y-%m-%d"])
-MONTH = click.DateTime(formats=["%Y-%m"])
+from csops.commands import period, period_options
 
 
 @click.command()
 @click.argument("query", nargs=-1, required=True)
 @click.option("--kind", "kinds", multiple=True, metavar="KIND",
               help="Only this family (ticket, key, handover, staff, …); repeat for more. Default: all.")
-@click.option("--since", type=DAY, help="From this day (YYYY-MM-DD, office time).")
-@click.option("--until", type=DAY, help="Up to and including this day (YYYY-MM-DD).")
-@click.option("--month", type=MONTH, help="Only this month (YYYY-MM).")
+@period_options
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Show at most this many.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default=None,
               help="Output: text in Chinese (default), json, or csv for a spreadsheet.")
@@ -47,13 +44,7 @@ def search(session: Session, query: tuple[str, ...], kinds: tuple[str, ...], sin
     if unknown:
         raise click.BadParameter(f"unknown kind {unknown[0]!r}; one of: {', '.join(known)}", param_hint="--kind")
     ctx = session.load()
-    tz = ctx.calendar.tz
-    start = since.replace(tzinfo=tz) if since else None
-    end = until.replace(tzinfo=tz) + timedelta(days=1) if until else None
-    if month is not None:
-        first = month.replace(tzinfo=tz)
-        following = (first + timedelta(days=32)).replace(day=1)
-        start, end = max(filter(None, (start, first))), min(filter(None, (end, following)))
+    start, end = period(ctx.calendar.tz, since, until, month)
     wanted = Query(" ".join(query))
     hits = find(ctx, wanted, list(kinds) or known, start, end)
     rows = _rows(ctx, hits[:limit], wanted)

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from csops.commands import format_option
+from csops.commands import list_format_option
 
 if TYPE_CHECKING:
     from csops.session import Session
@@ -23,7 +23,7 @@ def staff() -> None:
 
 @staff.command("list")
 @click.option("--role", help="Only staff with this role.")
-@format_option
+@list_format_option
 @click.pass_obj
 def staff_list(session: Session, role: str | None) -> None:
     """List the roster.
@@ -37,8 +37,7 @@ def staff_list(session: Session, role: str | None) -> None:
     people = sorted(session.load().of(Staff), key=lambda s: s.id)
     if role:
         people = [p for p in people if role in {r.value for r in p.roles}]
-    if session.json:
-        session.emit_json([p.model_dump(mode="json") for p in people])
+    if session.emit_rows([p.model_dump(mode="json") for p in people]):
         return
     for p in people:
         roles = "、".join(r.label for r in p.roles)

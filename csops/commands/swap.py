@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from csops.commands import at_option, find_record, format_option, need, refuse
+from csops.commands import at_option, find_record, list_format_option, need, refuse
 
 if TYPE_CHECKING:
     from csops.models.roster import Swap
@@ -132,7 +132,7 @@ swap_approve = _step_command("approve", "approved", "批准换班", "已批准 (
 
 @swap.command("list")
 @click.option("--month", help="Only swaps of shifts in this month (YYYY-MM).")
-@format_option
+@list_format_option
 @click.pass_obj
 def swap_list(session: Session, month: str | None) -> None:
     """List swaps.
@@ -149,8 +149,7 @@ def swap_list(session: Session, month: str | None) -> None:
     data = [{"id": s.id, "status": s.fold().value, "status_zh": s.fold().label, "requester": s.requester,
              "counterpart": s.counterpart, "shift": str(s.shift), "repay": str(s.repay), "reason": s.reason}
             for s in rows]
-    if session.json:
-        session.emit_json(data)
+    if session.emit_rows(data):
         return
     for s in rows:
         click.echo(f"{s.id}  {s.fold().label:<6} {ctx.name(s.requester)}↔{ctx.name(s.counterpart)}  "

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from csops.commands import at_option, find_record, format_option, need
+from csops.commands import (
+    at_option,
+    find_record,
+    format_option,
+    list_format_option,
+    need,
+    period,
+    period_options,
+)
 
 if TYPE_CHECKING:
     from csops.context import Context
@@ -661,22 +669,30 @@ def ticket_show(session: Session, ticket_id: str) -> None:
                                                     "kesu", "major_fault", "assistance"]), help="Ticket type.")
 @click.option("--owner", help="工号: tickets this person holds or first took.")
 @click.option("--open", "open_only", is_flag=True, help="Only tickets not closed.")
-@format_option
+@period_options
+@list_format_option
 @click.pass_obj
-def ticket_list(session: Session, status: str | None, type_: str | None, owner: str | None, open_only: bool) -> None:
-    """List tickets with their state and next deadline.
+def ticket_list(session: Session, status: str | None, type_: str | None, owner: str | None, open_only: bool,
+                since: datetime | None, until: datetime | None, month: datetime | None) -> None:
+    """List tickets with their state and next deadline; --since/--until/--month by reception.
 
     \b
     Example:
       csops ticket list --open
-      csops ticket list --type complaint --format json
+      csops ticket list --type complaint --month 2026-11 --format csv > 11月投诉.csv
     """
+    from csops.facts import tickets_received
     from csops.models.ticket import Ticket, status_label
     from csops.sla import next_due, ticket_calendar
 
     ctx = session.load()
+    start, end = period(ctx.calendar.tz, since, until, month)
+    if start or end:  # the period's tickets only, found from facts: not the office's whole past
+        chosen = tickets_received(ctx, start or datetime.min.replace(tzinfo=UTC), end or datetime.max.replace(tzinfo=UTC))
+    else:
+        chosen = sorted(ctx.of(Ticket), key=lambda x: (x.received_at, x.id))
     rows = []
-    for t in sorted(ctx.of(Ticket), key=lambda x: (x.received_at, x.id)):
+    for t in chosen:
         state = t.fold()
         if (status and state.status.value != status) or (type_ and t.type.value != type_):
             continue
@@ -691,8 +707,7 @@ def ticket_list(session: Session, status: str | None, type_: str | None, owner: 
                      "next_due": nd.due.isoformat() if nd and nd.due else None,
                      "next_due_label": nd.label if nd else None,
                      "overdue": bool(nd and nd.state(session.now) == "overdue")})
-    if session.json:
-        session.emit_json(rows)
+    if session.emit_rows(rows):
         return
     for r in rows:
         due = f"  下一时限 {r['next_due_label']} {_fmt(str(r['next_due']), ctx)}" if r["next_due"] else ""
