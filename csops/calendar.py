@@ -9,8 +9,9 @@ Everything here is pure: "now" is always passed in, never read.
 
 from __future__ import annotations
 
+import marshal
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,9 +28,98 @@ class CalendarError(ValueError):
     pass
 
 
+class OfficialHolidays:
+    """China's statutory holidays and make-up workdays (调休) by year, from the ``holidays`` package.
+
+    Importing the package and building its calendar costs about 0.35 s, more than many whole
+    commands; so the years a command asks for are kept in ``<folder>/holidays.marshal`` under the
+    installed package's version (a new version computes them again) and later commands read them
+    in a millisecond without importing it. ``folder`` None keeps them in memory only.
+    """
+
+    NAME = "holidays.marshal"
+    FORMAT = 1
+
+    def __init__(self, folder: Path | None) -> None:
+        self.path = folder / self.NAME if folder is not None else None
+        self.years: dict[int, tuple[dict[int, str], set[int], bool]] = {}
+        self._tag: tuple[Any, ...] | None = None
+        if self.path is None:
+            return
+        try:
+            tag, years = marshal.loads(self.path.read_bytes())
+            if tag == self.tag:
+                self.years = {y: (dict(n), set(w), bool(o)) for y, (n, w, o) in years.items()}
+        except (OSError, EOFError, ValueError, TypeError):
+            pass  # none yet, or unreadable: computed again
+
+    @property
+    def tag(self) -> tuple[Any, ...]:
+        if self._tag is None:
+            from csops.incremental import _distribution
+
+            self._tag = (self.FORMAT, _distribution("holidays"))
+        return self._tag
+
+    def year(self, year: int) -> tuple[dict[int, str], set[int], bool]:
+        """(ordinal → holiday name, ordinals of make-up workdays, whether the year's official
+        schedule is published) of ``year``."""
+        hit = self.years.get(year)
+        if hit is None:
+            hit = self.years[year] = _official_year(year)
+            self._save()
+        return hit
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        try:
+            from csops.store import ensure_cache_dir
+            from csops.yamlio import atomic_write
+
+            ensure_cache_dir(self.path.parent)
+            atomic_write(self.path, marshal.dumps((self.tag, self.years)))
+        except (OSError, ValueError):
+            pass  # only slower
+
+    def name(self, day: date) -> str | None:
+        return self.year(day.year)[0].get(day.toordinal())
+
+    def __contains__(self, day: date) -> bool:
+        return day.toordinal() in self.year(day.year)[0]
+
+    def is_makeup_workday(self, day: date) -> bool:
+        return day.toordinal() in self.year(day.year)[1]
+
+    def has_official_data(self, year: int) -> bool:
+        return self.year(year)[2]
+
+
+_TABLES: dict[Path | None, OfficialHolidays] = {}
+
+
+def official_holidays(folder: Path | None) -> OfficialHolidays:
+    """The one table per cache folder in this process (every calendar of a command shares it)."""
+    table = _TABLES.get(folder)
+    if table is None:
+        table = _TABLES[folder] = OfficialHolidays(folder)
+    return table
+
+
+def _official_year(year: int) -> tuple[dict[int, str], set[int], bool]:
+    import holidays
+
+    cal = holidays.China(years=year, language="zh_CN")
+    names = {d.toordinal(): str(name) for d, name in cal.items() if d.year == year}
+    workdays = {d.toordinal() for d in cal.weekend_workdays if d.year == year}
+    published = bool(workdays) or any("调休" in n or "substituted" in n.lower() for n in names.values())
+    return names, workdays, published
+
+
 class BusinessCalendar:
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, holidays_folder: Path | None = None) -> None:
         self.policy = policy
+        self._official = official_holidays(holidays_folder)
         self.tz = ZoneInfo(policy.timezone)
         self._extra_holidays = set(policy.calendar.extra_holidays)
         self._extra_workdays = set(policy.calendar.extra_workdays)
@@ -38,23 +128,15 @@ class BusinessCalendar:
             for day, windows in policy.business_hours.weekdays.items()
         }
 
-    @cached_property
-    def _official(self) -> Any:
-        import holidays
-
-        return holidays.China(language="zh_CN")
-
     # -- days -----------------------------------------------------------------------------
 
     def holiday_name(self, day: date) -> str | None:
         if day in self._extra_holidays:
             return "机构假日"
-        name = self._official.get(day)
-        return str(name) if name else None
+        return self._official.name(day)
 
     def is_makeup_workday(self, day: date) -> bool:
-        _ = day in self._official  # populates the year, including its weekend workdays
-        return day in self._official.weekend_workdays
+        return self._official.is_makeup_workday(day)
 
     def is_statutory_holiday(self, day: date) -> bool:
         """An official holiday or an org extra holiday (not an ordinary weekend)."""
@@ -90,7 +172,7 @@ class BusinessCalendar:
 
         Without it, a year's holidays are computed by rule and its make-up workdays are missing.
         """
-        return _has_official_data(year)
+        return self._official.has_official_data(year)
 
     # -- instants -------------------------------------------------------------------------
 
@@ -166,13 +248,3 @@ class BusinessCalendar:
 def _elapsed(start: datetime, end: datetime) -> timedelta:
     """Real elapsed time: aware datetimes of one zone subtract as wall clock, wrong across a DST change."""
     return end.astimezone(UTC) - start.astimezone(UTC)
-
-
-@lru_cache(maxsize=64)
-def _has_official_data(year: int) -> bool:
-    import holidays
-
-    cal = holidays.China(years=year)
-    return any(d.year == year for d in cal.weekend_workdays) or any(
-        "substituted" in str(name).lower() or "调休" in str(name) for name in cal.values()
-    )

@@ -164,7 +164,9 @@ class Context:
 
     @cached_property
     def calendar(self) -> BusinessCalendar:
-        return BusinessCalendar(self.policy)
+        from csops.store import CACHE_DIR
+
+        return BusinessCalendar(self.policy, self.root / CACHE_DIR if self.root is not None else None)
 
     # -- the policy in force at a moment (issue 10, item 6; csops.policy_history) -------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +116,22 @@ def test_working_time_is_real_elapsed_time_across_a_dst_change() -> None:
     end = dt(2026, 3, 29, 12, 0, tzinfo=berlin)
     assert cal.working_minutes_between(start, end) == 23 * 60
     assert cal.add_working_minutes(start, 23 * 60) == end
+
+
+def test_official_holidays_are_kept_so_the_next_command_does_not_import_the_package(tmp_path: Path) -> None:
+    """CAL-01/02 answers come from the holidays package once per year and version, then from the
+    office's cache folder (the package's import and build cost ~0.35 s per command)."""
+    import subprocess
+    import sys
+
+    from csops.calendar import OfficialHolidays
+
+    table = OfficialHolidays(tmp_path)
+    national_day = date(2026, 10, 1)
+    assert table.name(national_day) and national_day in table
+    assert table.is_makeup_workday(date(2026, 9, 20)) == BusinessCalendar(Policy()).is_makeup_workday(date(2026, 9, 20))
+    assert (tmp_path / OfficialHolidays.NAME).is_file()
+    probe = ("import sys; from datetime import date; from pathlib import Path; from csops.calendar import OfficialHolidays; "
+             f"t = OfficialHolidays(Path({str(tmp_path)!r})); print(t.name(date(2026, 10, 1)), 'holidays' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == [table.name(national_day), "False"]
