@@ -71,16 +71,10 @@ class OfficialHolidays:
         return hit
 
     def _save(self) -> None:
-        if self.path is None:
-            return
-        try:
-            from csops.store import ensure_cache_dir
-            from csops.yamlio import atomic_write
+        if self.path is not None:
+            from csops.store import keep
 
-            ensure_cache_dir(self.path.parent)
-            atomic_write(self.path, marshal.dumps((self.tag, self.years)))
-        except (OSError, ValueError):
-            pass  # only slower
+            keep(self.path, (self.tag, self.years))
 
     def name(self, day: date) -> str | None:
         return self.year(day.year)[0].get(day.toordinal())

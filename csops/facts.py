@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from csops.store import CACHE_DIR, ensure_cache_dir
+from csops.store import CACHE_DIR, keep
 
 if TYPE_CHECKING:
     from csops.context import Context
@@ -46,15 +46,8 @@ class FactCache:
             pass  # none yet, unreadable or of another version: computed again
 
     def save(self) -> None:
-        if self.used.keys() == self.entries.keys():
-            return
-        try:
-            from csops.yamlio import atomic_write
-
-            ensure_cache_dir(self.path.parent)
-            atomic_write(self.path, marshal.dumps((self.tag, self.used)))
-        except (OSError, ValueError):
-            pass  # only slower
+        if self.used.keys() != self.entries.keys():
+            keep(self.path, (self.tag, self.used))
 
 
 def facts(ctx: Context, kind: str, name: str, compute: Callable[[Any, Context], Any],

@@ -144,14 +144,9 @@ def _load_cache(path: Path) -> History:
 
 
 def _save_cache(path: Path, found: History) -> None:
-    from csops.store import ensure_cache_dir
-    from csops.yamlio import atomic_write
+    from csops.store import keep
 
-    try:
-        ensure_cache_dir(path.parent)
-        atomic_write(path, marshal.dumps((FORMAT, found.head, found.entries, found.data, found.opened)))
-    except (OSError, ValueError):
-        pass  # only slower
+    keep(path, (FORMAT, found.head, found.entries, found.data, found.opened))
 
 
 def _version_data(root: Path, blobs: list[str]) -> dict[str, Any]:

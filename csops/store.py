@@ -126,6 +126,18 @@ def ensure_cache_dir(folder: Path) -> None:
         atomic_write(ignore, b"# created by csops: caches, safe to delete\n*\n")
 
 
+def keep(path: Path, value: Any) -> None:
+    """Write a cache file (marshal) atomically in its cache folder; a failure only makes the next
+    command slower, never wrong, so it is not an error."""
+    from csops.yamlio import atomic_write
+
+    try:
+        ensure_cache_dir(path.parent)
+        atomic_write(path, marshal.dumps(value))
+    except (OSError, ValueError):
+        pass
+
+
 def list_index(root: Path) -> dict[str, bytes]:
     """Record files as staged in the git index; a path in conflict shows its conflicted stages."""
     entries = [e for e in git.ls_index(root, RECORDS) if _is_record_file(e.path)]
