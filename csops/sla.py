@@ -404,6 +404,10 @@ def kpis(ctx: Any, start: datetime, end: datetime, now: datetime) -> dict[str, A
     def called(t: Ticket) -> bool:
         return any(e.reached for e in t.of_action("callback"))
 
+    def called_in_person(t: Ticket) -> bool:
+        """KPI-02 counts an internal repair's callback made face to face (or on site), not by phone."""
+        return any(e.reached and e.mode.value in ("face_to_face", "on_site") for e in t.of_action("callback"))
+
     repair_cb = [d for t in external for d in ticket_deadlines(ctx, t) if d.rule == "TKT-CB-03"]
     callbacks = [e for t in tickets for e in t.of_action("callback") if e.reached and e.satisfied is not None]
     unhappy = [(t, i) for t in tickets for i, e in enumerate(t.events)
@@ -423,7 +427,7 @@ def kpis(ctx: Any, start: datetime, end: datetime, now: datetime) -> dict[str, A
                    policy.sla.callback.repair_target, len(external)),
         "KPI-01-SLA": (f"报修{policy.sla.callback.repair_working_hours}工作小时内回访率", _rate(sum(d.state(now) == "met" for d in repair_cb), len(repair_cb)),
                        policy.sla.callback.repair_target, len(repair_cb)),
-        "KPI-02": ("内部报修回访率", _rate(sum(called(t) for t in internal), len(internal)),
+        "KPI-02": ("内部报修面访回访率", _rate(sum(called_in_person(t) for t in internal), len(internal)),
                    policy.sla.callback.internal_repair_target, len(internal)),
         "KPI-03": ("回访问题处理率", _rate(len(handled), len(unhappy)), 1.0, len(unhappy)),
         "KPI-04": ("满意率", _rate(sum(bool(e.satisfied) for e in callbacks), len(callbacks)),

@@ -244,3 +244,18 @@ def test_TKT_SLA_02_and_TKT_CB_01_03_labels_say_the_policy_s_numbers() -> None:
     assert {d.key: d.label for d in deadlines(major, cal)}["answer"] == "明确答复(2天)"
     default = {d.key: d.label for d in deadlines(ticket(events=[FORWARD, RESOLVE]), context().calendar)}
     assert default["resolve"] == "处理结束(24工作小时)"
+
+
+def test_KPI_02_counts_internal_repair_callbacks_made_face_to_face(office: Office) -> None:
+    """RULES.md KPI-02: internal-repair callback rate ≥ 70% *face to face*; a phone call is not one."""
+    repair = ["ticket", "new", "--type", "repair", "--channel", "phone", "--customer", "保洁部", "--contact", "8012",
+              "--internal", "--content", "拖把池堵塞", "--billing", "free", "--trade", "水工"]
+    for minute in ("00", "05"):
+        office.ok(*repair, as_="CS001", now=f"2026-11-02T09:{minute}:00+08:00")
+    for tid, mode in (("T-2611-A001", "phone"), ("T-2611-A002", "face_to_face")):
+        office.ok("ticket", "resolve", tid, "--resolution", "已疏通", as_="E001", now="2026-11-02T11:00:00+08:00")
+        office.ok("ticket", "callback", tid, "--mode", mode, "--satisfied", "--notes", "好",
+                  as_="CS001", now="2026-11-02T15:00:00+08:00")
+    kpi = json.loads(office.ok("kpi", "--month", "2026-11", "--format", "json",
+                               now="2026-11-06T09:00:00+08:00").output)["kpis"]["KPI-02"]
+    assert kpi["value"] == 0.5 and kpi["base"] == 2 and kpi["ok"] is False and "面访" in kpi["label"]
