@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "kpi": "csops.commands.sla:kpi",
     "report": "csops.commands.report:report",
     "search": "csops.commands.search:search",
+    "verify": "csops.commands.verify:verify",
 }
 
 #: Each command's one-line help, so that ``csops --help`` lists the commands without importing
@@ -73,6 +74,7 @@ SHORT_HELP: dict[str, str] = {
     "swap": "Shift swaps: request, counterpart's consent, the manager's approval (HOV-SWP-01).",
     "ticket": 'Tickets (工单): consultations, repairs, installations, complaints, suggestions, 客诉, major faults.',
     "validate": 'Check records against their schemas and every rule.',
+    "verify": 'Check a printed form against the records: the text in its footer (核验).',
 }
 
 

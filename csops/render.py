@@ -86,9 +86,15 @@ def render_form(record: Record, ctx: Context) -> str:
     data = plain(record)
     events = data.pop("events", [])
     # Masked here as well as on stdout: a form written with --out is a file staff print and hand out.
+    loaded = ctx.file_of(record)
+    origin = None
+    if loaded is not None and loaded.blob:
+        from csops.provenance import of_file
+
+        origin = of_file(ctx.root, record.id, loaded.rel, loaded.blob)
     return mask_numbers_in(template_for(env, record.KIND).render(
         record=record, data=data, events=events, office=ctx.policy.office, kind=record.KIND,
-        now=ctx.now, ctx=ctx,
+        now=ctx.now, ctx=ctx, provenance=origin,
     ))
 
 
