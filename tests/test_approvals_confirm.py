@@ -67,7 +67,9 @@ def test_KEY_SEAL_03_KEY_SEAL_04_unseal_stays_unconfirmed_until_each_party_confi
     assert office.commits() == before and office.status() == ""
 
     # each confirms with their own git identity; the reseal waits for the last of them
-    office.confirm("G001", "ST-0805", at("22:20"))
+    wrong_event = office.run("confirm", "ST-0805", "--event", "1", now=at("22:20"))  # M001: nothing of hers
+    assert wrong_event.exit_code == 1 and "第 1 条记录上没有待" in wrong_event.output
+    office.confirm("G001", "ST-0805", at("22:20"), "--event", "3")
     assert office.git("log", "-1", "--format=%ae").stdout.strip() == keyboard_env(office.root, "G001")["GIT_AUTHOR_EMAIL"]
     assert len(waiting(office, at("22:21"))) == 3
     still = office.run(*RESEAL, now=at("23:00"))
@@ -157,3 +159,30 @@ def test_KEY_LOAN_01_loan_approval_typed_in_is_listed_until_the_head_confirms(of
     assert "借用 KL-2611-A001 待确认: 部门负责人 张伟(M001) 批准借用钥匙" in text
     office.confirm("M001", "KL-2611-A001", at("10:10"))
     assert "待确认" not in office.ok("key", "show", "OF-101", now=at("10:15")).output
+
+
+def test_TKT_VAL_02_a_late_confirm_on_a_closed_ticket_is_no_AUDIT_07(office: Office, sit: object) -> None:
+    """A ticket closed (by hand, before its verifier confirmed) can still be confirmed afterwards:
+    appending only a confirm is not changing a closed record (AUDIT-07), yet the close stays an error."""
+    sit("CS001")  # type: ignore[operator]
+    office.ok("ticket", "new", "--type", "complaint", "--severity", "general", "--channel", "phone", "--customer",
+              "陈先生", "--contact", "13800000000", "--address", "A座1201", "--content", "空调不制冷",
+              "--promised-by", "2026-11-03T17:00:00+08:00", now="2026-11-02T09:00:00+08:00")
+    tid = "T-2611-A001"
+    office.ok("ticket", "forward", tid, "--to", "E002", "--department", "engineering", "--reason", "空调归工程部",
+              now="2026-11-02T09:10:00+08:00")
+    office.ok("ticket", "resolve", tid, "--resolution", "更换压缩机", "--validity", "valid", "--verified-by", "CS002",
+              "--corrective-action", "加强巡检", "--findings", "压缩机老化", "--evidence", "维修单WX-1",
+              "--reply-text", "已为您修好", now="2026-11-03T10:00:00+08:00")
+    office.ok("ticket", "callback", tid, "--mode", "phone", "--satisfied", "--signature", "--notes", "满意",
+              as_="M001", now="2026-11-03T15:00:00+08:00")
+    path = next((office.root / "records/tickets").rglob(f"{tid}.yaml"))
+    path.write_text(path.read_text(encoding="utf-8").replace("status: resolved", "status: closed")
+                    + "  - at: 2026-11-03T16:00:00+08:00\n    by: CS001\n    action: close\n"
+                      "    customer_notified_at: 2026-11-03T15:00:00+08:00\n", encoding="utf-8")
+    office.git("commit", "-qam", "close")
+    assert "error TKT-VAL-02" in office.run("validate", now="2026-11-04T09:00:00+08:00").output
+    office.confirm("CS002", tid, "2026-11-04T09:00:00+08:00")
+    findings = json.loads(office.run("audit", "--format", "json", now="2026-11-04T10:00:00+08:00").output)["findings"]
+    assert not [f for f in findings if f["rule"] in ("AUDIT-07", "AUDIT-14", "AUDIT-03")], findings
+    assert "error TKT-VAL-02" in office.run("validate", now="2026-11-04T10:00:00+08:00").output

@@ -102,6 +102,8 @@ def test_REG_HAZ_04_the_drawer_does_not_approve_their_own_draw(office: Office) -
     # the approval was typed in by the drawer's desk: no return until L002 confirms it themself
     result = refused(office, "REG-HAZ-04", "L001", at("11:00"), "hazmat", "return", "HZ-2611-A002", "--used", "2")
     assert "csops confirm HZ-2611-A002" in result.output and "批准领用危险品" in result.output
+    listed = json.loads(office.ok("hazmat", "list", "--format", "json", now=at("11:05")).output)
+    assert [a["approver"] for row in listed for a in row["unconfirmed"]] == ["L002"]
     office.confirm("L002", "HZ-2611-A002", at("11:10"))
     ok(office, "L001", at("11:20"), "hazmat", "return", "HZ-2611-A002", "--used", "2")
 

@@ -78,6 +78,9 @@ def test_KEY_SEAL_05_forgotten_key_application_confirmation_and_manager(office: 
             "--confirmed-with", "王总(0805负责人)", "--approved-by", "M001")  # own request
     ok(office, "A001", at("09:00"), *FORGOTTEN, "--application-ref", "SQ-01", "--confirmed-with", "王总(0805负责人)",
        "--approved-by", "M001")
+    early = refused(office, "KEY-SEAL-05", "M001", at("09:05"), "key", "reseal", "ST-0805", "--seal-no", "FC-0002",
+                    "--after", "锁门", "--company-seal", "--user-signature", "王总", "--filed")
+    assert "csops confirm ST-0805" in early.output and "同意启封" in early.output  # not confirmed yet
     office.confirm("M001", "ST-0805", at("09:10"))  # A001 typed the CS manager's consent in
     reseal = ("key", "reseal", "ST-0805", "--seal-no", "FC-0002", "--after", "客户取走文件后锁门")
     refused(office, "KEY-SEAL-05", "M001", at("09:30"), *reseal)

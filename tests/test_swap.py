@@ -58,7 +58,9 @@ def test_HOV_SWP_01_approved_swap_changes_effective_roster(rota):
     unconfirmed = rota.run("swap", "approve", sid, as_="M001", now=t("2026-11-20", "09:50"))
     assert unconfirmed.exit_code == 1 and "HOV-SWP-01" in unconfirmed.output
     assert f"csops confirm {sid}" in unconfirmed.output and "同意换班" in unconfirmed.output
+    assert "待确认: 还班者 " in rota.ok("swap", "list", now=t("2026-11-20", "09:50")).output
     rota.confirm("CS003", sid, t("2026-11-20", "09:55"))
+    assert "待确认" not in rota.ok("swap", "list", now=t("2026-11-20", "09:56")).output
     rota.ok("swap", "approve", sid, as_="M001", now=t("2026-11-20", "10:00"))
     assert early()["staff"] == "CS003" and early()["origin"] == "swap"
 
