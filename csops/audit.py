@@ -26,6 +26,7 @@ from csops.yamlio import YamlSyntaxError, load_fast
 #: Family history checks, "module:function"; each takes a RecordChange and yields Problems.
 HISTORY_CHECKS: list[str] = [
     "csops.rules.tickets:first_owner_unchanged",
+    "csops.audit:confirms_proven",
 ]
 # Clock skew tolerated between an event's time and its commit's time.
 SKEW = timedelta(minutes=5)
@@ -323,7 +324,10 @@ def _bending(change: RecordChange, who: Identities, short: str) -> Iterator[Prob
     if final and str(before.get(status_field)) in final and before != after:
         added = change.new_events()
         reopen = set(getattr(model, "REOPEN_ACTIONS", ()))
-        if not added or str(added[0].get("action")) not in reopen:
+        # An approver may still confirm an approval after the record closed: it changes nothing else.
+        only_confirms = bool(added) and all(e.get("action") == "confirm" for e in added) and before == {
+            **after, "events": _events(before)}
+        if not only_confirms and (not added or str(added[0].get("action")) not in reopen):
             yield Problem(f"commit {short} changed {change.record_id}, which was {before.get(status_field)}, "
                           f"without reopening it first", (),
                           f"restore it (git show {short}^:{change.path}); reopen it with its csops command, then change it",
@@ -442,3 +446,24 @@ def check_signatures(root: Path, rev_range: str | None, commits: dict[str, Commi
                 "user.signingkey ~/.ssh/id_ed25519.pub; their public key is in their staff file (signing_keys)")
         findings.append(Finding(f"commit {short}", 1, 1, Severity.error, "AUDIT-12", problem, hint))
     return findings
+
+
+def confirms_proven(change: RecordChange) -> Iterator[Problem]:
+    """AUDIT-15: a confirm event added in this commit proves that the approver said yes only when
+    they typed it themself (no ``entered_by``; AUDIT-03 holds the author to its ``by``) and it names
+    an approval of theirs (csops.approvals)."""
+    from csops.approvals import bad_confirms
+
+    model = _model_of(change.path)
+    if model is None or change.after is None:
+        return
+    added = {n - 1 for n, event in change.numbered_new_events() if event.get("action") == "confirm"}
+    if not added:
+        return
+    short = change.commit.sha[:10]
+    for j, event, why in bad_confirms(change.after, getattr(model, "KIND", "")):
+        if j in added:
+            yield Problem(f"commit {short}: {_event_label(change.record_id, j + 1, event)} confirms nothing: {why}",
+                          ("events", j), "a confirm is made by the approver at their own keyboard: "
+                          f"csops confirm {change.record_id} (never --as); restore {change.path} from {short}^",
+                          rule="AUDIT-15")

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "rules": "csops.commands.rules:rules",
     "meeting": "csops.commands.meeting:meeting",
     "audit": "csops.commands.audit:audit",
+    "confirm": "csops.commands.confirm:confirm",
     "review": "csops.commands.review:review",
     "form": "csops.commands.form:form",
     "key": "csops.commands.key:key",
@@ -51,6 +52,7 @@ COMMANDS: dict[str, str] = {
 #: imported for its help: slower, never wrong.
 SHORT_HELP: dict[str, str] = {
     "audit": 'Check the git history of records: nothing deleted or bent, each step committed by who acted.',
+    "confirm": 'Confirm, as yourself, the approvals someone else typed in for you (审批人本人确认).',
     "duty": 'Duty records (值班记录表): entries, major events and their written reports.',
     "form": 'Render a record as a printable A4 form (HTML, in Chinese).',
     "generate": 'Generate a realistic office of any size into a new records repository (for trials and benchmarks).',

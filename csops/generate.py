@@ -1359,30 +1359,103 @@ def _fast_import(root: Path, office: Office, scaffold: dict[str, bytes], mode: s
     ref = subprocess.run(["git", "symbolic-ref", "HEAD"], cwd=root, check=True, capture_output=True,
                          text=True).stdout.strip()
     # The day's records are entered at the service desk by its records clerk (one keyboard), so
-    # every event of someone else's says so (entered_by) and the audit holds the author to it.
-    author = office.people["S001"]
-    groups = _commit_groups(office.files, mode, office.start)
+    # every event of someone else's says so (entered_by) and the audit holds the author to it. An
+    # approval the clerk typed in is confirmed by its approver in their own commit (issue 10), so
+    # a record whose approver confirms is committed in turns: the clerk's part, the confirm, the rest.
+    clerk = office.people["S001"]
     chunks: list[bytes] = []
-    for n, (key, files) in enumerate(groups):
-        person = author
-        stamp = int(_commit_time(files, office).timestamp())
-        label = {"one": "全部记录", "monthly": f"{key} 月度记录", "daily": f"{key} 当日记录"}[mode]
-        message = f"{label} ({len(files)} records, csops generate)\n\nCsops-Action: generate\n".encode()
-        ident = f"{person.name} <{person.email}> {stamp} +0800".encode()
-        chunks.append(b"commit " + ref.encode() + b"\nauthor " + ident + b"\ncommitter " + ident + b"\n")
-        chunks.append(b"data %d\n" % len(message) + message)
-        if n == 0:
-            for path, blob in sorted(scaffold.items()):
-                chunks.append(b"M 100644 inline " + path.encode() + b"\ndata %d\n" % len(blob) + blob + b"\n")
-        for f in files:
-            rel = "records/" + f.rel
-            _entered_by(f.data, person.id)
-            blob = emit(f.data, rel, f.kind).encode()
-            chunks.append(b"M 100644 inline " + rel.encode() + b"\ndata %d\n" % len(blob) + blob + b"\n")
+    n = 0
+    for key, files in _commit_groups(office.files, mode, office.start):
+        versions = [_versions(f, clerk.id) for f in files]
+        for turn in range(max(len(v) for v in versions)):
+            by_author: dict[str, list[FileOut]] = defaultdict(list)
+            for f, steps in zip(files, versions, strict=True):
+                if turn < len(steps):
+                    who, data = steps[turn]
+                    by_author[who].append(FileOut(f.rel, f.kind, data, f.day))
+            for who, part in sorted(by_author.items(), key=lambda item: (item[0] != clerk.id, item[0])):
+                person = office.people[who]
+                stamp = int(_commit_time(part, office, files).timestamp())
+                label = {"one": "全部记录", "monthly": f"{key} 月度记录", "daily": f"{key} 当日记录"}[mode]
+                if who != clerk.id:
+                    label += f" {person.name}确认审批"
+                message = f"{label} ({len(part)} records, csops generate)\n\nCsops-Action: generate\n".encode()
+                ident = f"{person.name} <{person.email}> {stamp} +0800".encode()
+                chunks.append(b"commit " + ref.encode() + b"\nauthor " + ident + b"\ncommitter " + ident + b"\n")
+                chunks.append(b"data %d\n" % len(message) + message)
+                if n == 0:
+                    for path, blob in sorted(scaffold.items()):
+                        chunks.append(b"M 100644 inline " + path.encode() + b"\ndata %d\n" % len(blob) + blob + b"\n")
+                n += 1
+                for f in part:
+                    rel = "records/" + f.rel
+                    blob = emit(f.data, rel, f.kind).encode()
+                    chunks.append(b"M 100644 inline " + rel.encode() + b"\ndata %d\n" % len(blob) + blob + b"\n")
     chunks.append(b"done\n")
     subprocess.run(["git", "fast-import", "--quiet", "--done"], cwd=root, input=b"".join(chunks), check=True)
     subprocess.run(["git", "reset", "--hard", "-q"], cwd=root, check=True)
-    return len(groups)
+    return n
+
+
+def _versions(f: FileOut, clerk: str) -> list[tuple[str, dict[str, Any]]]:
+    """(author, file data) of each commit that makes the file: one by the clerk, unless an approver
+    confirms an approval in it; then the clerk's events up to the confirm, the approver's confirm,
+    and so on (each commit appends only its author's own or entered-by events, AUDIT-03)."""
+    _entered_by(f.data, clerk)
+    _confirm_approvals(f)
+    events = f.data.get("events") or []
+    cuts: list[tuple[str, int]] = []
+    for i, event in enumerate(events):
+        who = event["by"] if event["action"] == "confirm" else clerk
+        if cuts and cuts[-1][0] == who:
+            cuts[-1] = (who, i + 1)
+        else:
+            cuts.append((who, i + 1))
+    if len(cuts) <= 1:
+        return [(clerk, f.data)]
+    return [(who, _as_of(f, end)) for who, end in cuts[:-1]] + [(cuts[-1][0], f.data)]
+
+
+def _confirm_approvals(f: FileOut) -> None:
+    """Each approval the clerk typed in for someone else gets that person's confirm (csops.approvals):
+    right after it when a later step relies on it (a reseal, a close), else at the end."""
+    from csops.approvals import COMPLETIONS, unconfirmed
+
+    events = f.data.get("events")
+    if not events:
+        return
+    waiting = unconfirmed(f.data, f.kind)
+    if not waiting:
+        return
+    after: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for a in waiting:
+        place = a.event if f.kind in COMPLETIONS else len(events) - 1
+        nxt = events[place + 1]["at"] if place + 1 < len(events) else events[place]["at"] + timedelta(minutes=1)
+        at = min(events[a.event]["at"] + timedelta(minutes=1), nxt) if place == a.event else events[-1]["at"]
+        after[place].append({"at": at, "by": a.approver, "action": "confirm", "event": a.event, "role": a.role})
+    out: list[dict[str, Any]] = []
+    for i, event in enumerate(events):
+        out.append(event)
+        out.extend(after.get(i, ()))
+    # the approvals name events by their index, which a confirm inserted before them would shift
+    shift = [sum(len(after.get(j, ())) for j in range(i)) for i in range(len(events))]
+    for event in out:
+        if event["action"] == "confirm" and "role" in event:
+            event["event"] += shift[event["event"]]
+    f.data["events"] = out
+
+
+def _as_of(f: FileOut, end: int) -> dict[str, Any]:
+    """The file as it stood with its first ``end`` events: the summary fields folded from them."""
+    events = f.data["events"][:end]
+    if f.kind == "ticket":
+        status, owner = _fold(f.data["first_owner"], events)
+        return {**f.data, "status": status, "owner": owner, "events": events}
+    from csops.models import kinds
+    from csops.session import record_data
+
+    record = kinds()[f.kind].model_validate({**f.data, "events": events})
+    return record_data(record.model_copy(update=record.derived_summary()))
 
 
 def _entered_by(data: dict[str, Any], author: str) -> None:
@@ -1397,16 +1470,18 @@ def _entered_by(data: dict[str, Any], author: str) -> None:
                      **{k: v for k, v in event.items() if k not in head}}
 
 
-def _commit_time(files: list[FileOut], office: Office) -> datetime:
-    """The latest record time inside the commit's period (its month or day), else its first day at 09:00."""
-    first = max(min(f.day for f in files), office.start)
-    last = max(max(f.day for f in files), office.start)
+def _commit_time(files: list[FileOut], office: Office, period: list[FileOut] | None = None) -> datetime:
+    """The latest record time inside the commit's period (the days of ``period``'s files: its month or
+    day), else its first day at 09:00."""
+    first = max(min(f.day for f in period or files), office.start)
+    last = max(max(f.day for f in period or files), office.start)
     period_end = datetime.combine(last + timedelta(days=1), time(0), TZ)
     best = datetime.combine(first, time(9), TZ)
     for f in files:
         for e in f.data.get("events") or ():
-            if best < e["at"] < period_end:
-                best = e["at"]
+            at = e["at"] if isinstance(e["at"], datetime) else datetime.fromisoformat(e["at"])  # _as_of's are text
+            if best < at < period_end:
+                best = at
     return min(best, office.now)
 
 

@@ -62,6 +62,8 @@ WORDS: dict[str, str] = {
     "report": "上报", "escalate": "上报/升级", "update": "跟进", "wait": "等待客户", "resume": "恢复计时",
     "resolve": "处理完毕", "callback": "回访", "finance": "交财务", "analysis": "故障分析报告",
     "close": "结案", "reopen": "重开",
+    # an approver confirming an approval typed in for them (issue 10): the approval's event and role
+    "confirm": "确认", "event": "所确认的记录", "role": "所确认的审批",
     "staff": "员工",
     "meeting": "会议纪要",
     "policy": "制度参数",

@@ -57,6 +57,22 @@ def demo_repo(path: Path) -> Path:
     return path
 
 
+def keyboard_env(root: Path, staff_id: str) -> dict[str, str | None]:
+    """git's identity set to ``staff_id``'s own (their first git email in the roster): the member of
+    staff at their own keyboard. Empty when they have no git email."""
+    from ruamel.yaml import YAML
+
+    path = root / "records" / "staff" / f"{staff_id}.yaml"
+    if not path.is_file():
+        return {}
+    data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    emails = data.get("git_emails") or []
+    if not emails:
+        return {}
+    return {f"GIT_{who}_{part}": value for who in ("AUTHOR", "COMMITTER")
+            for part, value in (("NAME", str(data["name"])), ("EMAIL", str(emails[0])))}
+
+
 @dataclass
 class Office:
     """A records repository and a way to run csops in it."""
@@ -75,6 +91,14 @@ class Office:
     def ok(self, *args: str, **kwargs: object) -> Result:
         result = self.run(*args, **kwargs)  # type: ignore[arg-type]
         assert result.exit_code == 0, f"csops {' '.join(args)} exited {result.exit_code}:\n{result.output}"
+        return result
+
+    def confirm(self, staff_id: str, record_id: str, now: datetime | str | None = None, *args: str) -> Result:
+        """``csops confirm`` run by ``staff_id`` at their own keyboard (their git identity, no --as)."""
+        argv = ["--root", str(self.root)] + (["--now", now if isinstance(now, str) else now.isoformat()] if now else [])
+        result = CliRunner().invoke(cli, [*argv, "confirm", record_id, *args], catch_exceptions=False,
+                                    env=keyboard_env(self.root, staff_id))
+        assert result.exit_code == 0, f"csops confirm {record_id} by {staff_id} exited {result.exit_code}:\n{result.output}"
         return result
 
     def write(self, rel: str, text: str) -> Path:

@@ -167,6 +167,8 @@ def closed_complaint(office: Office, sit: object) -> str:
     ]
     for who, when, args in steps:
         office.ok(*args, as_=who if who != "CS001" else None, now=when)
+        if args[1] == "resolve":  # the verifier confirms the validity check at their own keyboard
+            office.confirm("CS002", tid, "2026-11-03T11:00:00+08:00")
     return tid
 
 

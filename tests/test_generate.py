@@ -76,18 +76,23 @@ def test_git_history_and_clean_checkout(generated: tuple[Path, dict[str, object]
     assert _git(root, "config", "csops.station").strip() == "A"
     months = {str(result["first_day"])[:7], str(result["last_day"])[:7]}
     log = _git(root, "log", "--format=%ae %ad", "--date=format:%Y-%m").splitlines()
-    assert len(log) == len(months) == result["commits"]
+    # one commit a month by the records clerk, and one by each approver confirming what the clerk
+    # typed in for them (issue 10), made in turns so that each commit appends its author's events
+    assert len(log) == result["commits"] and len(log) > len(months)
     assert all(line.split()[0].endswith("@fenghui.example") for line in log)
     assert {line.split()[1] for line in log} == months
+    assert len({line.split()[0] for line in log}) > 1
 
 
 def test_deterministic_and_commit_modes(tmp_path: Path, generated: tuple[Path, dict[str, object]]) -> None:
     first, result = generated
     again = tmp_path / "again"
-    assert generate_office(again, RECORDS, commits="daily") == {**result, "commits": result["commits"] and
-                                                                 _days(result)}
+    daily = generate_office(again, RECORDS, commits="daily")
+    assert {k: v for k, v in daily.items() if k != "commits"} == {k: v for k, v in result.items() if k != "commits"}
     assert _tree(again) == _tree(first)
-    assert len(_git(again, "log", "--format=%H").splitlines()) == _days(result)
+    assert len(_git(again, "log", "--format=%H").splitlines()) == daily["commits"] >= _days(result)
+    days = _git(again, "log", "--format=%ad", "--date=format:%Y-%m-%d").splitlines()
+    assert len(set(days)) == _days(result)
     assert _git(again, "status", "--porcelain") == ""
 
 
@@ -109,4 +114,7 @@ def test_command_prints_the_now_to_use(tmp_path: Path) -> None:
     out = CliRunner().invoke(cli, ["generate", str(tmp_path / "one"), "--records", "250", "--commits", "one"])
     assert out.exit_code == 0, out.output
     assert "--now 2026-11-30T23:59:00+08:00 validate" in out.output
-    assert len(_git(tmp_path / "one", "log", "--format=%H").splitlines()) == 1
+    # one batch: the clerk's records and, between their turns, each approver's own confirm commits
+    subjects = _git(tmp_path / "one", "log", "--format=%s").splitlines()
+    assert subjects and all(s.startswith("全部记录") for s in subjects)
+    assert sum("确认审批" not in s for s in subjects) <= 4

@@ -219,6 +219,7 @@ def test_HOV_SWP_01_handover_parties_follow_the_effective_roster(office):
                     "--repay", "2026-11-25:cs_office.late", "--reason", "看病", as_="CS001",
                     now=t("2026-11-20", "09:00")).output.split(": ", 1)[1].split(";")[0]
     office.ok("swap", "agree", sid, as_="CS003", now=t("2026-11-20", "09:30"))
+    office.confirm("CS003", sid, t("2026-11-20", "09:40"))
     office.ok("swap", "approve", sid, as_="M001", now=t("2026-11-20", "10:00"))
     # The roster said CS001 works 11-24 early and hands to CS002; after the swap it is CS003.
     wrong = office.run("handover", "open", "2026-11-24", "cs_office", "late", "--summary", "s",

@@ -65,6 +65,7 @@ def test_REG_HAZ_05_balance_never_negative_and_remainder_returned(office: Office
     refused(office, "REG-HAZ-05", "S001", at("11:00"), "hazmat", "return", "HZ-2611-A002", "--used", "1",
             "--returned", "0.5")  # 1 + 0.5 != 2
     assert "warning REG-HAZ-05" in validate(office, "2026-11-21T09:00:00+08:00").output  # not returned that day
+    office.confirm("S001", "HZ-2611-A002", at("10:50"))  # L001 typed in S001's approval
     ok(office, "S001", at("11:00"), "hazmat", "return", "HZ-2611-A002", "--used", "1.5")
     assert "结存 1.5包" in office.ok("hazmat", "balance", now=at("11:30")).output
     ok(office, "L002", at("11:40"), "hazmat", "draw", "rat_poison", "--qty", "1.5", "--purpose", "灭鼠",
@@ -98,6 +99,13 @@ def test_REG_HAZ_04_the_drawer_does_not_approve_their_own_draw(office: Office) -
     result = refused(office, "REG-HAZ-04", "L001", at("09:00"), *DRAW, "--approved-by", "L001")
     assert "不能批准自己" in result.output
     ok(office, "L001", at("09:00"), *DRAW, "--approved-by", "L002")
+    # the approval was typed in by the drawer's desk: no return until L002 confirms it themself
+    result = refused(office, "REG-HAZ-04", "L001", at("11:00"), "hazmat", "return", "HZ-2611-A002", "--used", "2")
+    assert "csops confirm HZ-2611-A002" in result.output and "批准领用危险品" in result.output
+    listed = json.loads(office.ok("hazmat", "list", "--format", "json", now=at("11:05")).output)
+    assert [a["approver"] for row in listed for a in row["unconfirmed"]] == ["L002"]
+    office.confirm("L002", "HZ-2611-A002", at("11:10"))
+    ok(office, "L001", at("11:20"), "hazmat", "return", "HZ-2611-A002", "--used", "2")
 
 
 def test_REG_HAZ_05_quantities_are_finite(office: Office) -> None:

@@ -33,8 +33,13 @@ def test_demo_key_records_validate_without_errors_and_tell_the_stories() -> None
     assert {f["rule"] for f in findings if f["rule"].startswith("KEY-")} == {"KEY-LOAN-02"}  # the overdue key only
     _, lost = csops("key", "show", "VU-1506", "--format", "json")
     actions = [e["action"] for e in json.loads(lost)["events"]]
-    assert actions[:4] == ["add", "lost", "rekey", "redistribute"]
+    # security confirms, at its own keyboard, the approval engineering typed in, then redistributes
+    assert actions[:5] == ["add", "lost", "rekey", "confirm", "redistribute"]
     _, sealed = csops("key", "show", "ST-0805", "--format", "json")
-    unseal = next(e for e in json.loads(sealed)["events"] if e["action"] == "unseal")
+    shown = json.loads(sealed)
+    unseal = next(e for e in shown["events"] if e["action"] == "unseal")
     assert unseal["path"] == "emergency" and unseal["approved_by"] == "G001" and len(set(unseal["witnesses"])) == 3
-    assert json.loads(sealed)["state"] == "sealed"
+    assert shown["state"] == "sealed" and shown["unconfirmed"] == []
+    # the GM and the three witnesses each confirmed before the CS manager resealed (KEY-SEAL-03/04)
+    confirms = [e["by"] for e in shown["events"] if e["action"] == "confirm"]
+    assert sorted(confirms) == ["A001", "A002", "B001", "G001"]

@@ -77,6 +77,10 @@ def test_KEY_LOCK_01_security_approves_engineering_changes_security_redistribute
     refused(office, "KEY-LOCK-01", "E001", at("14:00"), "key", "rekey", "VU-1203", "--requested-by", "A001",
             "--request", "换锁", "--handed-to", "A001", "--approved-by", "B002")  # new keys not to security
     ok(office, "E001", at("14:00"), *rekey, "--approved-by", "B002")
+    # security's approval was typed in by someone else: no redistribution until B002 confirms it
+    result = refused(office, "KEY-LOCK-01", "B002", at("14:30"), "key", "redistribute", "VU-1203", "--copy", "1=cs:A001")
+    assert "csops confirm VU-1203" in result.output and "批准换锁" in result.output
+    office.confirm("B002", "VU-1203", at("14:40"))
     # new keys stay with security until redistributed: no loans meanwhile
     refused(office, "KEY-LOCK-01", "A001", at("14:30"), "key", "lend", "VU-1203", "--copy", "1", "--to", "Z001",
             "--purpose", "看房")
@@ -92,6 +96,7 @@ def test_KEY_LOCK_01_machine_room_rekey_keeps_loans_out_and_holder_rules_wait(of
        "--approved-by", "E002")
     ok(office, "E001", at("10:00"), "key", "rekey", "MR-B1", "--requested-by", "E002", "--request", "锁芯损坏",
        "--approved-by", "B002", "--handed-to", "B002")
+    office.confirm("B002", "MR-B1", at("10:10"))
     assert "warning KEY-LOCK-01" in validate(office, at("10:30")).output
     refused(office, "KEY-HOLD-02", "B002", at("11:00"), "key", "redistribute", "MR-B1", "--copy", "1=property",
             "--copy", "2=property", "--copy", "3=security:sealed")
@@ -144,6 +149,7 @@ def test_KEY_LOCK_01_only_new_keys_awaiting_security_are_redistributed_once(offi
     refused(office, "KEY-LOCK-01", "B002", at("10:00"), "key", "redistribute", "VU-1203", "--copy", "1=cs:A002")
     ok(office, "E001", at("14:00"), "key", "rekey", "VU-1203", "--requested-by", "A001", "--request", "锁芯损坏",
        "--approved-by", "B002", "--handed-to", "B002")
+    office.confirm("B002", "VU-1203", at("14:10"))
     ok(office, "B002", at("15:00"), "key", "redistribute", "VU-1203", "--copy", "1=cs:A001")
     refused(office, "KEY-LOCK-01", "B002", at("15:10"), "key", "redistribute", "VU-1203", "--copy", "1=cs:A002")
     ok(office, "B002", at("15:10"), "key", "redistribute", "VU-1203", "--copy", "2=cs:A002")

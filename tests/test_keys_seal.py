@@ -17,6 +17,12 @@ def setup(office: Office) -> Office:
     return office
 
 
+def confirm_emergency(office: Office, when: str) -> None:
+    """The GM and the three witnesses confirm, each at their own keyboard, what M001 typed in."""
+    for person in ("G001", "A001", "A002", "B001"):
+        office.confirm(person, "ST-0805", when)
+
+
 def test_KEY_SEAL_01_entrusted_key_sealed_with_agreement_and_handover_form(office: Office) -> None:
     base = ("key", "add", "ST-1", "--name", "托管", "--location", "9F", "--category", "sealed_tenant",
             "--slot", "S-1", "--copy", "cs:A001", "--seal-no", "FC-9")
@@ -72,6 +78,10 @@ def test_KEY_SEAL_05_forgotten_key_application_confirmation_and_manager(office: 
             "--confirmed-with", "王总(0805负责人)", "--approved-by", "M001")  # own request
     ok(office, "A001", at("09:00"), *FORGOTTEN, "--application-ref", "SQ-01", "--confirmed-with", "王总(0805负责人)",
        "--approved-by", "M001")
+    early = refused(office, "KEY-SEAL-05", "M001", at("09:05"), "key", "reseal", "ST-0805", "--seal-no", "FC-0002",
+                    "--after", "锁门", "--company-seal", "--user-signature", "王总", "--filed")
+    assert "csops confirm ST-0805" in early.output and "同意启封" in early.output  # not confirmed yet
+    office.confirm("M001", "ST-0805", at("09:10"))  # A001 typed the CS manager's consent in
     reseal = ("key", "reseal", "ST-0805", "--seal-no", "FC-0002", "--after", "客户取走文件后锁门")
     refused(office, "KEY-SEAL-05", "M001", at("09:30"), *reseal)
     ok(office, "M001", at("09:30"), *reseal, "--company-seal", "--user-signature", "王总", "--filed")
@@ -89,6 +99,7 @@ def test_KEY_SEAL_06_before_after_records_manager_signature_new_seal(office: Off
     no_before = [a for a in EMERGENCY if a not in ("--before", "封条FC-0001完好")]
     refused(office, "KEY-SEAL-06", "M001", at("22:00"), *no_before, *good)
     ok(office, "M001", at("22:00"), *EMERGENCY, *good)
+    confirm_emergency(office, at("22:30"))
     assert "warning KEY-SEAL-06" in validate(office, "2026-11-22T09:00:00+08:00").output
     refused(office, "KEY-SEAL-06", "A001", at("23:00"), "key", "reseal", "ST-0805", "--seal-no", "FC-0002",
             "--after", "已关闭总阀")  # not the CS manager
@@ -123,6 +134,7 @@ def test_KEY_SEAL_08_no_seal_change_without_a_use_record(office: Office) -> None
             "--category", "vacant_unit", "--slot", "V-9", "--copy", "cs:A001", "--seal-no", "FC-9")
     # after a use, only the CS manager's reseal with its after-use record closes it, not a plain seal
     ok(office, "M001", at("22:00"), *EMERGENCY, *WITNESSES, "--customer-unreachable", "--approved-by", "G001")
+    confirm_emergency(office, at("22:30"))
     refused(office, "KEY-SEAL-08", "A001", at("23:00"), "key", "seal", "ST-0805", "--seal-no", "FC-0002")
     ok(office, "M001", at("23:00"), "key", "reseal", "ST-0805", "--seal-no", "FC-0002", "--after", "已关闭总阀")
     refused(office, "KEY-SEAL-08", "M001", at("23:10"), "key", "reseal", "ST-0805", "--seal-no", "FC-0003",

@@ -28,6 +28,7 @@ def swap_id(result) -> str:
 def full_swap(office, who, with_, shift, repay, day):
     sid = swap_id(_ok(swap(office, who, shift, repay, at=t(day, "09:00"), with_=with_)))
     office.ok("swap", "agree", sid, as_=with_, now=t(day, "09:30"))
+    office.confirm(with_, sid, t(day, "09:40"))  # the consent was typed in for them
     office.ok("swap", "approve", sid, as_="M001", now=t(day, "10:00"))
     return sid
 
@@ -53,6 +54,13 @@ def test_HOV_SWP_01_approved_swap_changes_effective_roster(rota):
     by_lead = rota.run("swap", "approve", sid, as_="L001", now=t("2026-11-20", "09:40"))
     assert by_lead.exit_code == 1 and "HOV-SWP-01" in by_lead.output and "cannot approve" in by_lead.output
     assert early()["staff"] == "CS001"
+    # CS003's consent was typed in by someone else: the manager may not approve until CS003 confirms it
+    unconfirmed = rota.run("swap", "approve", sid, as_="M001", now=t("2026-11-20", "09:50"))
+    assert unconfirmed.exit_code == 1 and "HOV-SWP-01" in unconfirmed.output
+    assert f"csops confirm {sid}" in unconfirmed.output and "同意换班" in unconfirmed.output
+    assert "待确认: 还班者 " in rota.ok("swap", "list", now=t("2026-11-20", "09:50")).output
+    rota.confirm("CS003", sid, t("2026-11-20", "09:55"))
+    assert "待确认" not in rota.ok("swap", "list", now=t("2026-11-20", "09:56")).output
     rota.ok("swap", "approve", sid, as_="M001", now=t("2026-11-20", "10:00"))
     assert early()["staff"] == "CS003" and early()["origin"] == "swap"
 

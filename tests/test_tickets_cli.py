@@ -32,6 +32,7 @@ def complaint_lifecycle(office: Office) -> str:
     step(office, "E002", "2026-11-03T10:00:00+08:00", "ticket", "resolve", tid, "--resolution", "更换压缩机",
          "--validity", "valid", "--verified-by", "CS002", "--corrective-action", "加强巡检",
          "--findings", "压缩机老化", "--evidence", "维修单WX-1", "--reply-text", "已为您修好")
+    office.confirm("CS002", tid, "2026-11-03T11:00:00+08:00")  # the verifier confirms the validity check
     step(office, "M001", "2026-11-03T15:00:00+08:00", "ticket", "callback", tid, "--mode", "phone",
          "--satisfied", "--signature", "--notes", "客户满意")
     step(office, "CS001", "2026-11-03T16:00:00+08:00", "ticket", "close", tid,
@@ -42,7 +43,7 @@ def complaint_lifecycle(office: Office) -> str:
 def test_complaint_lifecycle_one_commit_per_event(office: Office) -> None:
     before = office.commits()
     tid = complaint_lifecycle(office)
-    assert office.commits() == before + 6
+    assert office.commits() == before + 7
     log = office.git("log", "-1", "--format=%an%n%B").stdout
     assert "Csops-Actor: CS001" in log and "Csops-Action: ticket.close" in log
     assert log.startswith("Test Runner") and "Csops-Entered-By: runner@example.invalid" in log
@@ -132,8 +133,13 @@ def test_product_repair_dispatch_with_sim_swap_and_fee(office: Office) -> None:
     step(office, "T001", "2026-11-02T17:00:00+08:00", "ticket", "finance", tid, "--amount", "50", "--receiver", "FN01")
     step(office, "CS001", "2026-11-03T09:00:00+08:00", "ticket", "callback", tid, "--mode", "phone", "--satisfied",
          "--notes", "定位恢复")
-    step(office, "CS003", "2026-11-03T09:30:00+08:00", "ticket", "close", tid,
-         "--customer-notified-at", "2026-11-03T09:00:00+08:00")
+    close = ("ticket", "close", tid, "--customer-notified-at", "2026-11-03T09:00:00+08:00")
+    # the division manager's dispatch approval was typed in for them: no close until Q001 confirms it
+    unconfirmed = office.run(*close, as_="CS003", now="2026-11-03T09:30:00+08:00")
+    assert unconfirmed.exit_code == 1 and "TKT-REP-02" in unconfirmed.output and f"csops confirm {tid}" in unconfirmed.output
+    assert "待确认: 事业部经理" in office.ok("ticket", "show", tid, now="2026-11-03T09:30:00+08:00").output
+    office.confirm("Q001", tid, "2026-11-03T09:35:00+08:00")
+    step(office, "CS003", "2026-11-03T09:40:00+08:00", *close)
     assert "TKT-FEE-02" not in office.ok("validate", now="2026-11-04T09:00:00+08:00").output
 
 

@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from csops.models.policy import Policy
 from csops.rules import load_rules
-from tests.tickets_helpers import BASE, CALLBACK, CLOSE, FORWARD, RESOLVE, context, put, rule_hits, ticket
+from tests.tickets_helpers import (
+    BASE,
+    CALLBACK,
+    CLOSE,
+    FORWARD,
+    RESOLVE,
+    VERIFIED,
+    context,
+    put,
+    rule_hits,
+    ticket,
+)
 
-LIFE = [FORWARD, RESOLVE, CALLBACK, CLOSE]
+LIFE = [FORWARD, RESOLVE, VERIFIED, CALLBACK, CLOSE]
 
 
 def with_fields(event: tuple, **changes: object) -> tuple:  # type: ignore[type-arg]
@@ -25,6 +36,20 @@ def test_complete_complaint_life_has_no_errors() -> None:
     errors = [p for p in check_record(t, ctx) if p.severity is Severity.error]
     assert errors == []
     assert t.status.value == "closed"
+
+
+def test_TKT_VAL_02_no_close_before_the_verifier_confirms_the_validity_check() -> None:
+    # E002's resolution names CS002 as having confirmed the complaint valid: only CS002 can prove it
+    hits = rule_hits(ticket(events=[FORWARD, RESOLVE, CALLBACK, CLOSE]), "TKT-VAL-02")
+    assert hits and "csops confirm T-" in hits[0] and "确认投诉有效性" in hits[0]
+    assert not rule_hits(ticket(events=LIFE), "TKT-VAL-02")
+    # a confirm typed in by someone else (entered_by), or by another person, confirms nothing
+    forged = with_fields(VERIFIED, entered_by="CS001")
+    assert rule_hits(ticket(events=[FORWARD, RESOLVE, forged, CALLBACK, CLOSE]), "TKT-VAL-02")
+    other = ("confirm", "2026-11-03 11:00", "CS001", {"event": 2, "role": "verified_by"})
+    assert rule_hits(ticket(events=[FORWARD, RESOLVE, other, CALLBACK, CLOSE]), "TKT-VAL-02")
+    # a confirm after the close comes too late for it
+    assert rule_hits(ticket(events=[FORWARD, RESOLVE, CALLBACK, CLOSE, VERIFIED]), "TKT-VAL-02")
 
 
 def test_TKT_GEN_01_sections_match_type() -> None:

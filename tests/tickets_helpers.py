@@ -76,6 +76,8 @@ FORWARD = ("forward", "2026-11-02 09:10", "CS001", {"to": "E002", "reason": "工
 RESOLVE = ("resolve", "2026-11-03 10:00", "E002", {
     "resolution": "更换压缩机", "validity": "valid", "verified_by": "CS002", "corrective_action": "加强巡检",
     "findings": "压缩机老化", "evidence": "维修单 WX-1", "reply_text": "已为您修好,请放心使用"})
+#: CS002 confirms, at their own keyboard, the validity check E002's resolution names them for (event 2).
+VERIFIED = ("confirm", "2026-11-03 11:00", "CS002", {"event": 2, "role": "verified_by"})
 CALLBACK = ("callback", "2026-11-03 15:00", "M001", {"mode": "phone", "satisfied": True, "signature": True,
                                                     "notes": "客户满意"})
 CLOSE = ("close", "2026-11-03 16:00", "CS001", {"customer_notified_at": "2026-11-03T15:00:00+08:00"})

@@ -8,6 +8,7 @@ import click
 from csops.commands import format_option
 
 if TYPE_CHECKING:
+    from csops.context import Context
     from csops.findings import Finding
     from csops.session import Session
 
@@ -26,7 +27,8 @@ def audit(session: Session, rev_range: str | None, whole: bool, require_signed: 
 
     Records are never deleted or renumbered, events only appended, each step committed by who
     acted (or recorded as entered for them), policy and roles changed only by a policy editor, and
-    the history never rewritten (AUDIT-01..14).
+    the history never rewritten (AUDIT-01..14); a confirm is typed by the approver themself
+    (AUDIT-15). Approvals typed in by someone else and not yet confirmed are listed as warnings.
 
     REV_RANGE is a git range. Without one, the audit starts at the head the last clean audit ended
     on (kept in refs/csops/audited; share it with `git push origin refs/csops/audited`) and says so
@@ -62,6 +64,7 @@ def audit(session: Session, rev_range: str | None, whole: bool, require_signed: 
     signed = require_signed or ctx.policy.audit.require_signed
     result, changes = run_audit(root, rng, ctx.staff, require_signed=signed)
     result.extend(rewritten)
+    result.extend(_unconfirmed(ctx))
     moved = False
     if rev_range is None and head and not result.errors:
         moved = head != last and git.update_ref(root, AUDITED_REF, head, last)
@@ -102,3 +105,22 @@ def _may_accept(session: Session) -> None:
         raise click.UsageError("only a policy editor (audit.policy_editors in records/policy.yaml) may accept a "
                                "rewritten history, as themself (their own git identity, not --as)")
 
+
+
+def _unconfirmed(ctx: Context) -> list[Finding]:
+    """A warning per approval typed in by someone else that its approver has not confirmed (issue
+    10): the record says they approved, nothing they did proves it yet."""
+    from csops.approvals import KINDS
+    from csops.commands.confirm import unconfirmed_fact
+    from csops.facts import facts
+    from csops.findings import Finding, Severity
+
+    found = []
+    for kind in sorted(KINDS):
+        for rel, rows in sorted(facts(ctx, kind, "unconfirmed", unconfirmed_fact).items()):
+            for rid, event, approver, title, what, rule in rows:
+                found.append(Finding(rel, 1, 1, Severity.warning, rule,
+                                     f"待确认: {rid} {title} {ctx.name(approver)} {what} (第 {event + 1} 条记录), "
+                                     "由他人代为录入, 审批人本人尚未确认",
+                                     f"由 {ctx.name(approver)} 本人 (自己的 git 身份) 运行 csops confirm {rid}"))
+    return found

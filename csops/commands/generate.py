@@ -11,7 +11,8 @@ import click
               help="How many record files to make (tickets dominate; the span follows from this).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same records and seed, same files.")
 @click.option("--commits", type=click.Choice(["monthly", "one", "daily"]), default="monthly", show_default=True,
-              help="Git history: one commit per month of records, a single commit, or one per day.")
+              help="Git history: one commit per month of records, a single batch, or one per day (each with "
+                   "the approvers' own commits confirming the approvals the clerk typed in for them).")
 def generate(directory: Path, records: int, seed: int, commits: str) -> None:
     """Generate a realistic office of any size into a new records repository (for trials and benchmarks).
 

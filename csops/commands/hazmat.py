@@ -185,11 +185,12 @@ def hazmat_list(session: Session) -> None:
     Example:
       csops hazmat list --format json
     """
+    from csops.commands.confirm import pending_json, pending_lines
     from csops.models.hazmat import HazmatEntry
 
     ctx = session.load()
     entries = sorted((e for e in ctx.of(HazmatEntry) if e.events), key=lambda e: (e.events[0].at, e.id))
-    rows = [entry_row(ctx, e) for e in entries]
+    rows = [entry_row(ctx, e) | {"unconfirmed": pending_json(ctx, e)} for e in entries]
     if session.emit_rows(rows):
         return
     for e, row in zip(entries, rows, strict=True):
@@ -200,6 +201,8 @@ def hazmat_list(session: Session) -> None:
         back = (f" 用 {row['qty_used']:g} 退 {row['qty_returned']:g}" if row["qty_used"] is not None else " 未登记退回")
         click.echo(f"{row['id']} {when_} 领用 {row['item_label']} {row['qty']:g}{row['unit']} {ctx.name(row['by'])}"
                    f" 批准 {ctx.name(row['approved_by'])} ({row['purpose']}){back}")
+        for line in pending_lines(ctx, e):  # the approval typed in for the approver (issue 10)
+            click.echo(f"  {line}")
 
 
 @hazmat.command("balance")

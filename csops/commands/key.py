@@ -635,6 +635,10 @@ def event_text(ctx: Context, e: Any) -> str:
         text += f" 责任人 {staff_ref(ctx, e.liable_person)}" if e.liable_person else ""
     elif isinstance(e, KeyRekeyed):
         text += f" 申请 {ctx.name(e.requested_by)} 保安部批准 {ctx.name(e.approved_by)} 新钥匙 {len(e.copies)} 套"
+    elif e.action == "confirm":
+        text += f" 第 {e.event + 1} 条记录的审批 ({e.role})"
+    if e.entered_by:
+        text += f" (由 {ctx.name(e.entered_by)} 代为录入)"
     return text
 
 
@@ -703,15 +707,21 @@ def key_show(session: Session, key_id: str) -> None:
     Example:
       csops key show ST-0805
     """
+    from csops.commands.confirm import pending_json, pending_lines
     from csops.models.key import KeyLoan, KeyState
 
     ctx = session.load()
     key = find_key(ctx, key_id)
     row = key_row(ctx, key)
     loans = sorted((x for x in ctx.of(KeyLoan) if x.key == key.id and x.events), key=lambda x: (x.lent_at, x.id))
+    # Approvals typed in by someone else and not yet confirmed by the approver (issue 10), the key's
+    # own (unseal, lock change) and its loans' (KEY-LOAN-01).
+    waiting = [(key, line) for line in pending_lines(ctx, key)] + [(x, line) for x in loans for line in pending_lines(ctx, x)]
     if session.json:
         row["events"] = [e.model_dump(mode="json", exclude_none=True) for e in key.events]
         row["loans"] = [x.model_dump(mode="json", exclude_none=True) for x in loans]
+        row["unconfirmed"] = pending_json(ctx, key) + [
+            {"loan": x.id} | item for x in loans for item in pending_json(ctx, x)]
         session.emit_json(row)
         return
     click.echo(f"{key.id} {key.name} ({key.category.label})")
@@ -727,4 +737,6 @@ def key_show(session: Session, key_id: str) -> None:
         back = x.closed_at()
         click.echo(f"    借用 {x.id} 第{x.copy_no}套 {ctx.name(x.borrower)} {fmt_time(ctx, x.lent_at)}"
                    f" → {fmt_time(ctx, back) if back else '未还'} ({x.purpose})")
+    for record, line in waiting:
+        click.echo(f"  {line}" if record is key else f"  借用 {record.id} {line}")
 

@@ -18,6 +18,7 @@ SECTIONS: list[str] = [
     "csops.keystatus:status_section",
     "csops.commands.handover:status_section",
     "csops.commands.sla:status_section",
+    "csops.commands.confirm:status_section",
 ]
 
 

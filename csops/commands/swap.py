@@ -141,17 +141,21 @@ def swap_list(session: Session, month: str | None) -> None:
     Example:
       csops swap list --month 2026-11
     """
+    from csops.commands.confirm import pending_json, pending_lines
     from csops.models.roster import Swap
 
     ctx = session.load()
     rows = sorted((s for s in ctx.of(Swap) if month is None or s.shift.date.strftime("%Y-%m") == month),
                   key=lambda s: s.id)
     data = [{"id": s.id, "status": s.fold().value, "status_zh": s.fold().label, "requester": s.requester,
-             "counterpart": s.counterpart, "shift": str(s.shift), "repay": str(s.repay), "reason": s.reason}
+             "counterpart": s.counterpart, "shift": str(s.shift), "repay": str(s.repay), "reason": s.reason,
+             "unconfirmed": pending_json(ctx, s)}
             for s in rows]
     if session.emit_rows(data):
         return
     for s in rows:
         click.echo(f"{s.id}  {s.fold().label:<6} {ctx.name(s.requester)}↔{ctx.name(s.counterpart)}  "
                    f"换 {s.shift.text(ctx.label)}  还 {s.repay.text(ctx.label)}  {s.reason}")
+        for line in pending_lines(ctx, s):  # a consent or approval typed in for someone (issue 10)
+            click.echo(f"  {line}")
     click.echo(f"共 {len(rows)} 条")

@@ -639,10 +639,12 @@ def ticket_show(session: Session, ticket_id: str) -> None:
       csops ticket show T-2611-A003
       csops --now 2026-11-23T09:00:00+08:00 ticket show T-2611-A003 --format json
     """
+    from csops.commands.confirm import pending_json, pending_lines
+
     ctx, t = _get(session, ticket_id)
     view = ticket_view(ctx, t, session.now)
     if session.json:
-        session.emit_json(view)
+        session.emit_json(view | {"unconfirmed": pending_json(ctx, t)})
         return
     sev = f" [{view['severity_label']}]" if view["severity_label"] else ""
     click.echo(f"{t.id} {view['type_label']}{sev}  状态: {view['status_label']}")
@@ -661,6 +663,8 @@ def ticket_show(session: Session, ticket_id: str) -> None:
     click.echo("  记录:")
     for e in view["events"]:
         click.echo(f"    {_fmt(e['at'], ctx)} {e['by_name']} {e['action_label']}")
+    for line in pending_lines(ctx, t):  # approvals typed in for someone who has not confirmed them
+        click.echo(f"  {line}")
 
 
 @ticket.command("list")

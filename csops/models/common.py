@@ -251,3 +251,17 @@ class EventedRecord(Record):
 
     def event_times(self) -> list[datetime]:
         return [e.at for e in self.events]
+
+
+class Confirmed(Event):
+    """An approver confirms, at their own keyboard, an approval someone else typed in for them (issue 10).
+
+    ``by`` is the approver and there is no ``entered_by``: the audit holds the commit's author to
+    ``by`` (AUDIT-03), so a confirm proves that the approver themself said yes. ``event`` is the
+    approval's index in ``events`` (0 = the first), stable because events are only appended;
+    ``role`` says which approval of that event (``approved_by``, ``witnesses[1]``, ``by`` ...).
+    """
+
+    action: Literal["confirm"] = "confirm"
+    event: int = Field(ge=0, description="index in events of the approval confirmed (0 = the first event)")
+    role: str = Field(min_length=1, max_length=64, description="which approval of that event: approved_by, witnesses[1], by")

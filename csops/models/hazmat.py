@@ -11,7 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from csops.models.common import Event, EventedRecord, StaffId
+from csops.models.common import Confirmed, Event, EventedRecord, StaffId
 
 #: REG-HAZ-01: the controlled materials named by 制度11 (policy ``hazmat.extra_items`` adds more).
 HAZMAT_ITEMS: dict[str, str] = {
@@ -58,7 +58,7 @@ class HazIncident(Event):
     account: str = Field(min_length=1)
 
 
-HazEvent = Annotated[StockIn | Draw | Return | HazIncident, Field(discriminator="action")]
+HazEvent = Annotated[StockIn | Draw | Return | HazIncident | Confirmed, Field(discriminator="action")]
 
 
 class HazmatEntry(EventedRecord):

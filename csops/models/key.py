@@ -19,7 +19,17 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from csops.labels import LabeledEnum
-from csops.models.common import Department, Event, EventedRecord, Instant, Model, Record, StaffId, record_ref
+from csops.models.common import (
+    Confirmed,
+    Department,
+    Event,
+    EventedRecord,
+    Instant,
+    Model,
+    Record,
+    StaffId,
+    record_ref,
+)
 from csops.models.staff import once_per_events
 
 KEY_ID_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,31}$"
@@ -170,7 +180,8 @@ class KeyRedistributed(Event):
 
 
 KeyEvent = Annotated[
-    KeyAdded | KeySealed | KeyUnsealed | KeyResealed | KeyLost | KeyFound | KeyRekeyed | KeyRedistributed,
+    KeyAdded | KeySealed | KeyUnsealed | KeyResealed | KeyLost | KeyFound | KeyRekeyed | KeyRedistributed
+    | Confirmed,
     Field(discriminator="action"),
 ]
 
@@ -253,7 +264,7 @@ class LoanLost(Event):
     action: Literal["lost"] = "lost"
 
 
-LoanEvent = Annotated[LoanLent | LoanReturned | LoanLost, Field(discriminator="action")]
+LoanEvent = Annotated[LoanLent | LoanReturned | LoanLost | Confirmed, Field(discriminator="action")]
 
 
 class KeyLoan(EventedRecord):

@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from csops.labels import LabeledEnum
-from csops.models.common import Event, EventedRecord, Instant, Model, Record, StaffId
+from csops.models.common import Confirmed, Event, EventedRecord, Instant, Model, Record, StaffId
 from csops.models.staff import once_per_events
 
 _SHIFT_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
@@ -104,7 +104,7 @@ class SwapWithdrawn(Event):
     action: Literal["withdrawn"] = "withdrawn"
 
 
-SwapEvent = Annotated[SwapRequested | SwapAgreed | SwapApproved | SwapDeclined | SwapWithdrawn,
+SwapEvent = Annotated[SwapRequested | SwapAgreed | SwapApproved | SwapDeclined | SwapWithdrawn | Confirmed,
                       Field(discriminator="action")]
 
 
@@ -141,7 +141,8 @@ class Swap(EventedRecord):
     def fold(self) -> SwapStatus:
         state = SwapStatus.requested
         for event in self.events:
-            state = SwapStatus(event.action)
+            if event.action != "confirm":  # a confirmation leaves the status where it was
+                state = SwapStatus(event.action)
         return state
 
     def derived_summary(self) -> dict[str, Any]:

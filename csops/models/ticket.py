@@ -18,7 +18,7 @@ from typing import Annotated, Any, ClassVar, Literal, cast
 from pydantic import Field
 
 from csops.labels import LabeledEnum
-from csops.models.common import Department, Event, EventedRecord, Instant, Model, StaffId
+from csops.models.common import Confirmed, Department, Event, EventedRecord, Instant, Model, StaffId
 
 
 class TicketType(LabeledEnum):
@@ -340,26 +340,27 @@ class Reopen(Event):
 
 TicketEvent = Annotated[
     Received | Classify | Forward | Report | Escalate | Approve | Assign | Update | Wait | Resume | Resolve
-    | Callback | Finance | Analysis | Close | Reopen,
+    | Callback | Finance | Analysis | Close | Reopen | Confirmed,
     Field(discriminator="action"),
 ]
 
-#: TKT-GEN-06: which actions each status allows (the state machine).
+#: TKT-GEN-06: which actions each status allows (the state machine). An approver may confirm an
+#: approval typed in for them (issue 10) at any time, even after closing: it changes nothing else.
 ALLOWED: dict[Status, tuple[str, ...]] = {
     Status.received: ("classify", "forward", "report", "escalate", "approve", "assign", "update", "wait",
-                      "finance", "resolve"),
+                      "finance", "resolve", "confirm"),
     Status.in_progress: ("classify", "forward", "report", "escalate", "approve", "assign", "update", "wait",
-                         "finance", "resolve"),
-    Status.waiting: ("resume", "update", "report", "escalate", "forward"),
-    Status.resolved: ("callback", "update", "report", "finance", "analysis", "close", "reopen"),
-    Status.closed: ("reopen",),
+                         "finance", "resolve", "confirm"),
+    Status.waiting: ("resume", "update", "report", "escalate", "forward", "confirm"),
+    Status.resolved: ("callback", "update", "report", "finance", "analysis", "close", "reopen", "confirm"),
+    Status.closed: ("reopen", "confirm"),
 }
 
 ACTION_LABELS: dict[str, str] = {
     "received": "受理", "classify": "定级", "forward": "转呈", "report": "上报/通知", "escalate": "升级",
     "approve": "审批派工", "assign": "派工/指派", "update": "跟进", "wait": "等待客户", "resume": "恢复处理",
     "resolve": "处理完毕", "callback": "回访", "finance": "交财务", "analysis": "故障分析报告",
-    "close": "结案", "reopen": "重开",
+    "close": "结案", "reopen": "重开", "confirm": "确认",
 }
 
 
@@ -377,6 +378,8 @@ def status_label(ticket_type: TicketType, status: Status) -> str:
 def step(status: Status, event: Any) -> Status:
     """The status after ``event`` (assumed allowed in ``status``)."""
     action = event.action
+    if action == "confirm":  # a confirmation moves nothing: the matter stands where it was
+        return status
     if action == "received":
         return Status.received
     if action == "wait":

@@ -28,6 +28,7 @@ RULE_MODULES = (
     "csops.rules.hazmat",
     "csops.rules.handovers",
     "csops.rules.tickets",
+    "csops.rules.approvals",
 )
 
 

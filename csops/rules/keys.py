@@ -406,7 +406,8 @@ def use_recorded(key: Key, ctx: Context) -> Iterator[Problem]:
         if isinstance(e, (KeySealed, KeyResealed)):
             seal_no = e.seal_no
     if key.fold()["state"] is KeyState.unsealed and key.events:
-        since = ctx.calendar.local(key.events[-1].at)
+        # since the use began: a confirmation of its approvals afterwards does not restart the clock
+        since = ctx.calendar.local([e for e in key.events if e.action != "confirm"][-1].at)
         if ctx.now - since > timedelta(hours=24):
             yield Problem(f"{key.id} 自 {since:%Y-%m-%d %H:%M} 启封后尚未重新封存", ("state",),
                           "csops key reseal ... --after ... --seal-no 新封条号", severity=Severity.warning)

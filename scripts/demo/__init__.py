@@ -53,17 +53,18 @@ class Demo:
 
 
     def keyboard(self, staff_id: str) -> dict[str, str | None]:
-        from ruamel.yaml import YAML
+        from tests.fixtures import keyboard_env
 
-        path = self.root / "records" / "staff" / f"{staff_id}.yaml"
-        if not path.is_file():
-            return {}
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-        emails = data.get("git_emails") or []
-        if not emails:
-            return {}
-        return {f"GIT_{who}_{part}": value for who in ("AUTHOR", "COMMITTER")
-                for part, value in (("NAME", str(data["name"])), ("EMAIL", str(emails[0])))}
+        return keyboard_env(self.root, staff_id)
+
+    def confirm(self, at: datetime, staff_id: str, record_id: str) -> Result:
+        """The approver confirms at their own keyboard: ``csops confirm`` never takes --as (issue 10)."""
+        argv = ["--root", str(self.root), "--now", at.isoformat(), "confirm", record_id]
+        result = CliRunner().invoke(cli, argv, catch_exceptions=False, env=self.keyboard(staff_id))
+        self.log.append(f"{at.isoformat()} {staff_id} csops confirm {record_id} -> {result.exit_code}")
+        if result.exit_code != 0:
+            raise DemoError(f"csops {shlex.join(argv)} by {staff_id} exited {result.exit_code}:\n{result.output}")
+        return result
 
 
 @dataclass(frozen=True)

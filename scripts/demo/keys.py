@@ -63,6 +63,11 @@ def cmd(at: datetime, as_: str, *args: str, label: str = "") -> Step:
     return Step(at, lambda demo: demo.run(at, as_, *args), label or " ".join(args[:2]))
 
 
+def confirm(at: datetime, who: str, record_id: str) -> Step:
+    """``who`` confirms, at their own keyboard, the approvals typed in for them on ``record_id``."""
+    return Step(at, lambda demo: demo.confirm(at, who, record_id), f"confirm {record_id}")
+
+
 def lend(at: datetime, as_: str, memo_key: str, *args: str) -> Step:
     """A loan whose id later steps need (the check's note for a key still out)."""
 
@@ -129,8 +134,11 @@ def routine(day: date, n: int, rng: random.Random) -> Iterator[Step]:
                   "水泵房周检", "--approved-by", "E002")
         yield cmd(t(d, "15:10"), "E002", "key", "return", "MR-B1-PUMP", "--copy", "2", "--by", "E001")
     if day.weekday() == 0:  # weekly storeroom draw for office supplies
-        yield cmd(t(d, "10:20"), issuer, "key", "lend", "OF-ST01", "--copy", "1", "--to", "CS001", "--purpose",
-                  "领取办公用品", "--approved-by", "M001")
+        memo = f"store-{d}"
+        yield lend(t(d, "10:20"), issuer, memo, "OF-ST01", "--copy", "1", "--to", "CS001", "--purpose",
+                   "领取办公用品", "--approved-by", "M001")
+        # the CS manager approved by phone; the custodian typed it in, so M001 confirms it at their desk
+        yield Step(t(d, "10:30"), lambda demo: demo.confirm(t(d, "10:30"), "M001", demo.memo[memo]), "confirm loan")
         yield cmd(t(d, "10:45"), issuer, "key", "return", "OF-ST01", "--copy", "1", "--by", "CS001")
     if day.weekday() == 4 and n % 3 == 0:  # fire-exit inspection by security
         yield cmd(t(d, "15:30"), "B002", "key", "lend", "FE-RF", "--copy", "1", "--to", "B001", "--purpose",
@@ -147,6 +155,7 @@ def lost_key() -> Iterator[Step]:
               "--account", "唐婷带看后在电梯厅遗失钥匙, 寻找未果, 已书面报告", "--liable", "Z001", "--amount", "180")
     yield cmd(t(d, "15:00"), "E001", "key", "rekey", "VU-1506", "--requested-by", "A002", "--request",
               "1506第2套钥匙遗失, 书面申请更换锁芯", "--approved-by", "B002", "--handed-to", "B002")
+    yield confirm(t(d, "15:30"), "B002", "VU-1506")  # security confirms the approval engineering typed in
     yield cmd(t(d, "16:30"), "B002", "key", "redistribute", "VU-1506", "--copy", "1=cs:A001", "--copy", "2=cs:A002")
 
 
@@ -155,6 +164,7 @@ def unseals() -> Iterator[Step]:
     yield cmd(t(d, "08:50"), "A002", "key", "unseal", "ST-1802", "--path", "forgotten_key", "--reason",
               "华信律所员工忘带钥匙", "--application-ref", "SQ-2610-01", "--confirmed-with", "李经理(1802负责人)",
               "--approved-by", "M001", "--before", "封条FC-2609-02完好, 08:52 开启")
+    yield confirm(t(d, "09:00"), "M001", "ST-1802")  # the CS manager confirms the consent A002 typed in
     yield cmd(t(d, "09:20"), "M001", "key", "reseal", "ST-1802", "--seal-no", "FC-2610-01", "--after",
               "客户开门后交回钥匙, 09:15 锁好", "--company-seal", "--user-signature", "李经理", "--filed")
     d = EMERGENCY_DAY
@@ -162,6 +172,9 @@ def unseals() -> Iterator[Step]:
               "0805天花漏水殃及楼下, 客户电话无人接听", "--customer-unreachable", "--approved-by", "G001",
               "--witness", "A001", "--witness", "A002", "--witness", "B001",
               "--before", "封条FC-2609-01完好, 22:15 三人在场开启")
+    # the GM approved by phone and the three witnesses were present: each confirms at their own keyboard
+    for n, person in enumerate(("G001", "A001", "A002", "B001")):
+        yield confirm(t(d, f"22:{20 + n}"), person, "ST-0805")
     yield cmd(t(d, "23:05"), "M001", "key", "reseal", "ST-0805", "--seal-no", "FC-2611-01", "--after",
               "关闭0805分水阀, 拍照留存, 23:00 锁门", )
 
@@ -187,6 +200,8 @@ def _use(d: str, drawer: str, item: str, qty: str, used: str, memo_key: str) -> 
         demo.memo[memo_key] = re.search(r"HZ-\d{4}-[A-Z]+\d+", out).group(0)  # type: ignore[union-attr]
 
     yield Step(drawn, draw, "hazmat draw")
+    checked = t(d, "14:05")  # the supervisor who approved confirms it at their own desk
+    yield Step(checked, lambda demo: demo.confirm(checked, "S001", demo.memo[memo_key]), "confirm draw")
     yield Step(back, lambda demo: demo.run(back, "S001", "hazmat", "return", demo.memo[memo_key], "--used", used),
                "hazmat return")
 
