@@ -358,3 +358,10 @@ def set_config(cwd: Path, key: str, value: str) -> None:
 def hooks_dir(cwd: Path) -> Path:
     path = Path(out(["rev-parse", "--git-path", "hooks"], cwd))
     return path if path.is_absolute() else cwd / path
+
+
+def merge_file(cwd: Path, ours: Path, base: Path, theirs: Path) -> int:
+    """git's own line merge of three versions into ``ours``, with conflict markers where the sides
+    clash: the number of conflicts (0: merged cleanly), or a negative/large code when git failed."""
+    labels = ["-L", "ours", "-L", "base", "-L", "theirs"]
+    return run(["merge-file", *labels, str(ours), str(base), str(theirs)], cwd, check=False).returncode

@@ -17,6 +17,7 @@ commit authored by the member of staff, so the history is the audit trail.
 - 办公室概况 (the office at a glance): `csops status`
 - 添加员工 (add staff): `csops staff add 工号 --name 姓名 --department cs --role agent --email you@example.com`
 - 本机站点代码 (this clone's station code, keeps new ids unique): `git config csops.station A`
+- 每个克隆装一次检查与事件合并驱动 (in every clone: hooks and the events merge driver): `csops hook install`
 
 制度参数 (every number the policies give) are in `records/policy.yaml`; change them by a reviewed commit.
 """
@@ -38,7 +39,7 @@ repos:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--name", "office_name", default="客户服务中心", show_default=True, help="Office name shown on forms and reports.")
 @click.option("--station", default="A", show_default=True, help="Station code of this clone (1-3 capital letters).")
-@click.option("--no-hook", is_flag=True, help="Do not install the git pre-commit hook.")
+@click.option("--no-hook", is_flag=True, help="Do not install the git hooks (pre-commit, pre-merge-commit).")
 def init(directory: Path, office_name: str, station: str, no_hook: bool) -> None:
     """Create a new records repository: git, policy with defaults, empty roster, hook, README.
 
@@ -47,7 +48,7 @@ def init(directory: Path, office_name: str, station: str, no_hook: bool) -> None
       csops init ~/office-records --name "丰汇大厦客户服务中心" --station A
     """
     from csops import git
-    from csops.commands.hook import install_hook
+    from csops.commands.hook import install_hook, install_merge_driver
     from csops.store import check_station
 
     try:
@@ -59,6 +60,7 @@ def init(directory: Path, office_name: str, station: str, no_hook: bool) -> None
     if policy_path.exists():
         raise click.ClickException(f"{policy_path} already exists: this is a records repository already")
     paths = scaffold(root, office_name, station)
+    install_merge_driver(root)  # no hook: the .gitattributes line does nothing without it
     if not no_hook:
         install_hook(root)
     git.add(root, paths)
@@ -78,6 +80,7 @@ def scaffold(root: Path, office_name: str, station: str, policy: Any = None) -> 
     ``csops generate``.
     """
     from csops import git
+    from csops.commands.hook import write_attributes
     from csops.commands.schemas import write_schemas
     from csops.models.policy import Office, Policy
     from csops.session import render
@@ -93,8 +96,9 @@ def scaffold(root: Path, office_name: str, station: str, policy: Any = None) -> 
     (root / "README.md").write_text(OFFICE_README.format(name=office_name), encoding="utf-8")
     (root / ".pre-commit-config.yaml").write_text(PRE_COMMIT_CONFIG, encoding="utf-8")
     (root / ".gitignore").write_text(".csops-cache/\n", encoding="utf-8")
+    write_attributes(root)
     git.set_config(root, "csops.station", station)
-    return ["records", "schemas", "README.md", ".pre-commit-config.yaml", ".gitignore", *write_ci(root)]
+    return ["records", "schemas", "README.md", ".pre-commit-config.yaml", ".gitignore", ".gitattributes", *write_ci(root)]
 
 
 #: The CI files an office's repository gets (bundled under templates/ci/): GitHub Actions, GitLab CI.

@@ -139,8 +139,17 @@ def state_machine(t: Ticket, ctx: Context) -> Iterator[Problem]:
         yield Problem(
             f"`{event.action}` ({ACTION_LABELS.get(event.action, event.action)}) is not allowed while the ticket "
             f"is {status.value} ({status.label}); allowed next: {allowed}",
-            ("events", i, "action"), f"do one of: {allowed}",
+            ("events", i, "action"), _REPEAT_HINT.get((event.action, status), "") + f"do one of: {allowed}",
         )
+
+
+#: A step taken again where it already stands: typically two desks' branches that each took it, joined
+#: by the events merge driver (issue 11). Before the merge commit the result may still lose one of them.
+_REPEAT_HINT = {
+    (action, status): f"two branches each did `{action}`: before the merge is committed, delete the later "
+                      f"one (edit, git add, git commit); once committed, "
+    for action, status in (("close", Status.closed), ("resolve", Status.resolved), ("wait", Status.waiting))
+}
 
 
 @record_rule("TKT-GEN-09", "ticket", title="a complaint closes only with findings and evidence")
