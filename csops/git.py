@@ -179,6 +179,21 @@ def clean_tree(cwd: Path, prefix: str) -> str | None:
     return outputs[0].decode().strip() or None
 
 
+def tree_after_commit(cwd: Path, prefix: str, base: str, written: dict[str, str]) -> str | None:
+    """HEAD's tree of ``prefix`` when HEAD is a commit on the tree ``base`` that changed exactly
+    ``written`` (path → blob id) under it, as a csops write on a clean folder makes; else None."""
+    proc = run(["diff-tree", "-r", "--no-commit-id", "--no-renames", "-z", "HEAD^", "HEAD", "--", prefix], cwd,
+               check=False)
+    trees = run(["rev-parse", f"HEAD^:{prefix}", f"HEAD:{prefix}"], cwd, check=False)
+    names = trees.stdout.decode().split()
+    if proc.returncode != 0 or trees.returncode != 0 or len(names) != 2 or names[0] != base:
+        return None
+    # "-z" rows: ":<mode> <mode> <old> <new> <status>\0<path>\0"
+    parts = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    seen = {parts[i + 1]: parts[i].split()[3] for i in range(0, len(parts) - 1, 2)}
+    return names[1] if seen == written else None
+
+
 def refresh_index(cwd: Path) -> None:
     """Refresh the index's stat data, as ``git status`` does opportunistically.
 

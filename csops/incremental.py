@@ -37,7 +37,7 @@ from csops.findings import Finding, Result, Severity
 from csops.tracking import ALL_KINDS, Tracker
 
 NAME = "results.marshal"
-FORMAT = 7
+FORMAT = 8
 
 #: A finding in marshal form: (path, line, col, severity, rule, message, hint).
 Stored = tuple[str, int, int, str, str, str, str | None]
@@ -154,12 +154,15 @@ def within(lo: Bound, hi: Bound, now: datetime) -> bool:
     return hi is None or t < hi[0] or bool(hi[1] and t == hi[0])
 
 
-def now_window(evaluations: Iterable[Evaluation], floor: Bound = None) -> tuple[Bound, Bound] | None:
+def now_window(evaluations: Iterable[Evaluation], floor: Bound = None,
+               start: tuple[Bound, Bound] | None = None) -> tuple[Bound, Bound] | None:
     """The interval of "now" on which every one of ``evaluations`` holds (and, with ``floor``, that
-    starts no earlier); None when one of them used the clock in a way no interval describes (it is
-    evaluated again on every run)."""
+    starts no earlier; with ``start``, that lies inside it); None when one of them used the clock in
+    a way no interval describes (it is evaluated again on every run)."""
     lo: Bound = floor
     hi: Bound = None
+    if start is not None:
+        lo, hi = start
     for evaluation in evaluations:
         _, elo, ehi, opaque = evaluation._state  # type: ignore[misc]
         if opaque:
@@ -251,6 +254,13 @@ class Snapshot:
     groups: dict[str, dict[str, str]] = field(default_factory=dict)
     #: "kind#id" → the files that reference that record: validated again when the id vanishes.
     refs: dict[str, list[str]] = field(default_factory=dict)
+    #: Names this snapshot (the summary of the same tree carries it): a write on a clean tree then
+    #: takes the listing from here instead of from git.
+    token: str = field(default_factory=lambda: os.urandom(8).hex())
+    #: The interval of "now" on which every evaluation of these entries holds, as the run that made
+    #: the snapshot left them; None when it is not known to hold. Inside it, a next run's stale
+    #: evaluations are exactly those that read what changed (see ``checker._incremental``).
+    window: tuple[Bound, Bound] | None = None
 
 
 class ResultCache:
@@ -269,6 +279,11 @@ class ResultCache:
         self.window: tuple[Bound, Bound] | None = None
         #: (listing, result) of the whole tree to keep as the summary when the cache is saved.
         self.summary: tuple[dict[str, str], Result] | None = None
+        #: git's tree id of the records folder when the summary's listing is HEAD's (see save_summary).
+        self.summary_tree: str | None = None
+        #: git's tree id of a clean records folder whose listing this cache's working-tree snapshot
+        #: was taken as, instead of asking git (``checker.check_change``).
+        self.base_tree: str | None = None
         if self.path is None:
             return
         try:
@@ -288,11 +303,8 @@ class ResultCache:
             self.records.update((k, Evaluation.from_state(v)) for k, v in data.get("records", {}).items())
             self.trees = {k: Evaluation.from_state(v) for k, v in data.get("trees", {}).items()}
             for mode, snap in data.get("snapshots", {}).items():
-                listing, early, entries, fps, count, readable, groups, refs = snap
-                self.snapshots[mode] = Snapshot(
-                    dict(listing), {k: [tuple(f) for f in v] for k, v in early.items()},
-                    [tuple(e) for e in entries], dict(fps), count,
-                    {k: tuple(v) for k, v in readable.items()}, groups, refs)
+                # marshal gives back the tuples it was given: nothing to convert (0.2 s at 100k).
+                self.snapshots[mode] = Snapshot(*snap)
         except (ValueError, TypeError, KeyError):
             self.records, self.trees, self.snapshots = {}, {}, {}
 
@@ -332,7 +344,7 @@ class ResultCache:
             "records": others,
             "trees": {k: v.state() for k, v in self.trees.items()},
             "snapshots": {mode: (s.listing, s.early, s.entries, s.fingerprints, s.files_checked, s.readable, s.groups,
-                                 s.refs)
+                                 s.refs, s.token, s.window)
                           for mode, s in self.snapshots.items()},
         }
         try:
@@ -344,7 +356,9 @@ class ResultCache:
         except (OSError, ValueError):
             pass  # a cache that cannot be written is only slower
         if self.summary is not None:
-            save_summary(self.path.parent.parent, "worktree", self.summary[0], self.window, self.summary[1])
+            snap = self.snapshots.get("worktree")
+            save_summary(self.path.parent.parent, "worktree", self.summary[0], self.window, self.summary[1],
+                         tree=self.summary_tree, token=snap.token if snap is not None else None)
 
 
 # -- the summary: the last whole-tree answer, for a tree that has not changed since ---------------
@@ -375,9 +389,10 @@ def listing_digest(listing: dict[str, str]) -> str:
 
 
 def save_summary(root: Path, mode: str, listing: dict[str, str], window: tuple[Bound, Bound] | None,
-                 result: Result, tree: str | None = None) -> None:
+                 result: Result, tree: str | None = None, token: str | None = None) -> None:
     """Keep ``result`` as the answer for this listing while "now" stays in ``window``; ``tree`` is
-    git's tree id of the records folder when the listing is exactly HEAD's (a clean working tree)."""
+    git's tree id of the records folder when the listing is exactly HEAD's (a clean working tree);
+    ``token`` names the result cache's snapshot of the same listing."""
     path = root / ".csops-cache" / SUMMARY.format(mode=mode)
     try:
         if window is None:  # an evaluation that re-runs every time: no answer to keep
@@ -389,7 +404,7 @@ def save_summary(root: Path, mode: str, listing: dict[str, str], window: tuple[B
         ensure_cache_dir(path.parent)
         blob = listing.get(POLICY_REL)
         state = ((FORMAT, code_fingerprint(), listing_digest(listing), blob, _history_key(root, blob)), window,
-                 result.files_checked, [stored(f) for f in result.findings], tree)
+                 result.files_checked, [stored(f) for f in result.findings], tree, token)
         atomic_write(path, marshal.dumps(state))
     except (OSError, ValueError):
         pass  # only slower
@@ -402,9 +417,9 @@ def remember_tree(root: Path, mode: str, listing: dict[str, str], tree: str) -> 
 
     path = root / ".csops-cache" / SUMMARY.format(mode=mode)
     try:
-        key, window, files_checked, found, _ = marshal.loads(path.read_bytes())
+        key, window, files_checked, found, _, token = marshal.loads(path.read_bytes())
         if key[:3] == (FORMAT, code_fingerprint(), listing_digest(listing)):
-            atomic_write(path, marshal.dumps((key, window, files_checked, found, tree)))
+            atomic_write(path, marshal.dumps((key, window, files_checked, found, tree, token)))
     except (OSError, EOFError, ValueError, TypeError):
         pass  # only slower
 
@@ -415,7 +430,7 @@ def summary_answer(root: Path, mode: str, listing: dict[str, str] | None, now: d
     csops's code and "now" all still match; else None."""
     path = root / ".csops-cache" / SUMMARY.format(mode=mode)
     try:
-        key, (lo, hi), files_checked, found, kept_tree = marshal.loads(path.read_bytes())
+        key, (lo, hi), files_checked, found, kept_tree, _ = marshal.loads(path.read_bytes())
         fmt, code, digest, policy_blob, history = key
     except (OSError, EOFError, ValueError, TypeError):
         return None
@@ -432,3 +447,18 @@ def summary_answer(root: Path, mode: str, listing: dict[str, str] | None, now: d
         return Result(findings=[finding(tuple(s)) for s in found], files_checked=files_checked)
     except (ValueError, TypeError, IndexError):
         return None
+
+
+def summary_snapshot(root: Path, mode: str, tree: str) -> tuple[str, str] | None:
+    """(snapshot token, policy blob) of the summary kept for git's tree ``tree``: the result cache's
+    snapshot with that token lists exactly that tree. None when the summary is of another tree, of
+    other code, or names no snapshot."""
+    path = root / ".csops-cache" / SUMMARY.format(mode=mode)
+    try:
+        key, _, _, _, kept_tree, token = marshal.loads(path.read_bytes())
+        fmt, code, _, policy_blob, _ = key
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if (fmt, code) != (FORMAT, code_fingerprint()) or kept_tree != tree or not token or not policy_blob:
+        return None
+    return token, policy_blob

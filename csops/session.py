@@ -383,6 +383,11 @@ class Session:
             raise click.ClickException(str(exc)) from exc
         self.wrote = True
         if after is not None:
+            if after.base_tree is not None and not self.no_commit:
+                from csops.store import blob_id
+
+                written = {c.rel: blob_id(c.text.encode("utf-8")) for c in changes}
+                after.summary_tree = git.tree_after_commit(self.root, RECORDS, after.base_tree, written)
             after.save()  # the tree now is what was checked: the next command starts from here
         ctx = self.context
         for (old, _), record, change in zip(pairs, final, changes, strict=True):

@@ -365,6 +365,49 @@ def test_a_write_leaves_the_summary_of_the_tree_it_made(tmp_path: Path) -> None:
     assert _texts(kept) == _texts(cold) and kept.files_checked == cold.files_checked
 
 
+
+def test_writes_on_a_clean_tree_take_the_listing_from_the_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A desk's write after a write (or after `validate` of a clean checkout) does not ask git for the
+    listing: the summary names HEAD's tree and the cache's snapshot of it. The answers stay the cold
+    check's; a tree that moved in between (a hand commit, an edit) is listed by git again."""
+    import csops.checker
+    from csops import git as csops_git
+    from csops.incremental import summary_answer
+    from tests.fixtures import Office, init_repo
+
+    office = Office(init_repo(tmp_path / "office"))
+    now = datetime.fromisoformat("2026-11-02T09:00:00+08:00")
+    new_ticket = ("ticket", "new", "--type", "consultation", "--channel", "phone", "--customer", "刘女士",
+                  "--contact", "13900000000", "--content", "停车月卡怎么办理")
+    office.ok("validate", now=now)
+    # The first ticket commit ends the office's set-up (csops.policy_history): the caches keyed by
+    # the policy's history start anew once, so the second write checks in full and the third lists
+    # the tree and leaves the summary the fourth starts from.
+    for _ in range(3):
+        office.ok(*new_ticket, as_="CS001", now=now)
+    calls: list[str] = []
+    real_listing = csops.checker.listing
+
+    def counted(root: Path, **kwargs: bool) -> dict[str, str] | None:
+        calls.append(str(root))
+        return real_listing(root, **kwargs)
+
+    monkeypatch.setattr(csops.checker, "listing", counted)
+    for _ in range(2):
+        office.ok(*new_ticket, as_="CS002", now=now)
+        tree = csops_git.clean_tree(office.root, "records")
+        kept = summary_answer(office.root, "worktree", None, now, tree=tree)
+        assert kept is not None, "the write left the summary of the tree it committed"
+        assert _texts(kept) == _texts(check(office.root, now, use_cache=False))
+    assert calls == [], "a write on a clean tree after a write listed the tree through git"
+    # A commit made by hand moves HEAD's tree: the next write lists the tree again, and is right.
+    ticket = sorted((office.root / "records" / "tickets").rglob("T-*.yaml"))[0]
+    ticket.write_text(ticket.read_text(encoding="utf-8") + "# 备注\n", encoding="utf-8")
+    office.git("commit", "-qam", "hand edit")
+    office.ok(*new_ticket, as_="CS001", now=now)
+    assert len(calls) == 1
+    assert _texts(check(office.root, now)) == _texts(check(office.root, now, use_cache=False))
+
 def test_a_clean_checkout_is_answered_from_git_s_tree_id(demo: Path) -> None:
     """The second `validate` of a clean checkout is answered from `git.clean_tree` and the summary;
     a change anywhere under records/ (edited, staged, untracked) falls back to the listing."""
