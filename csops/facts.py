@@ -148,10 +148,46 @@ def _contact(t: Any, ctx: Context) -> str | None:
     return contact_group(t)
 
 
-def tickets_of_contacts(ctx: Context, groups: set[str]) -> list[Any]:
-    """Every ticket in one of the TKT-FCR-05 contact groups ``groups`` (same contact, same type)."""
+class _ContactLine:
+    """What TKT-FCR-05 reads of a ticket (``rules.tickets.first_open_earlier``), from its fact."""
+
+    __slots__ = ("id", "received_at", "_rows")
+
+    def __init__(self, fact: tuple[str, float, list[tuple[float, bool]]]) -> None:
+        from csops.models.ticket import Status
+
+        self.id, self.received_at, rows = fact
+        self._rows = [(at, Status.closed if closed else None) for at, closed in rows]
+
+    def timeline(self) -> list[tuple[float, Any]]:
+        return self._rows
+
+
+def _contact_line(t: Any, ctx: Context) -> tuple[str, float, list[tuple[float, bool]]] | None:
+    if not t.events:
+        return None
+    return t.id, t.received_at.timestamp(), [(at.timestamp(), status.value == "closed") for at, status, _ in t.timeline()]
+
+
+def repeat_contacts_of(ctx: Context, groups: set[str]) -> list[tuple[str, str]]:
+    """(later, earlier) ticket ids of TKT-FCR-05's repeat contacts in the contact groups ``groups``,
+    as ``rules.tickets.repeat_contacts_among`` finds them over those groups' tickets, computed from
+    a fact per ticket: a month's report no longer loads every earlier ticket of its callers (a
+    switchboard number has thousands)."""
+    from csops.rules.tickets import first_open_earlier
+
     contacts = facts(ctx, "ticket", "contact", _contact)
-    return records_at(ctx, "ticket", [rel for rel, group in contacts.items() if group in groups])
+    lines = facts(ctx, "ticket", "contact-line", _contact_line)
+    members: dict[str, list[_ContactLine]] = {}
+    for rel, group in contacts.items():
+        fact = lines.get(rel)
+        if group in groups and fact is not None:
+            members.setdefault(group, []).append(_ContactLine(fact))
+    out: list[tuple[str, str]] = []
+    for group_members in members.values():
+        group_members.sort(key=lambda x: (x.received_at, x.id))
+        out.extend((later.id, earlier.id) for later, earlier in first_open_earlier(group_members))
+    return out
 
 
 def _kesu_closes(t: Any, ctx: Context) -> list[float] | None:

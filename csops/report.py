@@ -264,17 +264,17 @@ def _callbacks(ctx: Context, tickets: list[Ticket], dls: dict[str, list[Deadline
 
 
 def _first_contact(ctx: Context, tickets: list[Ticket], dls: dict[str, list[Deadline]]) -> dict[str, Any]:
-    from csops.facts import tickets_of_contacts
+    from csops.facts import repeat_contacts_of
     from csops.models.ticket import EscalationReason
-    from csops.rules.tickets import contact_group, repeat_contacts_among
+    from csops.rules.tickets import contact_group
     from csops.sla import responsible
 
-    ids = {t.id for t in tickets}
+    by_id = {t.id: t for t in tickets}
     # TKT-FCR-05 over the month's callers only: their contact groups, earlier months included.
     groups = {g for g in (contact_group(t) for t in tickets) if g is not None}
-    pairs = sorted(((later, earlier) for later, earlier in repeat_contacts_among(tickets_of_contacts(ctx, groups))
-                    if later.id in ids), key=lambda pair: (pair[0].received_at, pair[0].id))
-    repeats = [{"ticket": later.id, "earlier": earlier.id, "type_label": later.type.label,
+    pairs = sorted(((by_id[later], earlier) for later, earlier in repeat_contacts_of(ctx, groups) if later in by_id),
+                   key=lambda pair: (pair[0].received_at, pair[0].id))
+    repeats = [{"ticket": later.id, "earlier": earlier, "type_label": later.type.label,
                 "received_at": later.received_at.isoformat(), "customer": later.customer.name or "",
                 "first_owner_name": ctx.name(later.first_owner)}
                for later, earlier in pairs]

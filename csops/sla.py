@@ -9,6 +9,7 @@ in clock time otherwise); while a pause is open the clock is stopped and the dea
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -325,20 +326,34 @@ def _day(instant: datetime) -> int:
     return int(instant.timestamp() // _DAY)
 
 
+#: Spans of at most this many days are found by their first day (most tickets close within days).
+_SHORT_DAYS = 31
+
+
 @dataclass
 class _OpenIndex:
     """Which tickets may be open at a time, per person who may owe them (first owner or any owner).
 
-    A ticket stays closed for good from its last close on (``timeline``); until then it is listed
-    under every day from its reception to that close, or among the never-closed ones. The lists
+    A ticket stays closed for good from its last close on (``timeline``); until then it may be open
+    on every day from its reception to that close, or it is among the never-closed ones. The answers
     are a superset; ``pending`` still asks each candidate for its exact status at the time. Built
     from a fact per ticket (``_open_span``), so a command asking for one person's pending matters
-    loads the candidates only, not every ticket.
+    loads the candidates only, not every ticket. A span is kept once per person, not once per day
+    it lasts: the short ones sorted by their first day, to be found by bisection.
     """
 
     order: dict[str, Any]  # file → its place in the tree's order, to answer in tree order
-    by_day: dict[tuple[str | None, int], list[str]]
+    #: person → (first days, ascending; the (first, closed, file) spans in that order)
+    short: dict[str | None, tuple[list[int], list[tuple[int, int, str]]]]
+    long: dict[str | None, list[tuple[int, int, str]]]
     unclosed: dict[str | None, list[str]]
+
+    def candidates(self, who: str | None, day: int) -> list[str]:
+        firsts, spans = self.short.get(who, ([], []))
+        out = [rel for _, closed, rel in spans[bisect_left(firsts, day - _SHORT_DAYS):bisect_right(firsts, day)]
+               if closed >= day]
+        out += [rel for first, closed, rel in self.long.get(who, ()) if first <= day <= closed]
+        return out + self.unclosed.get(who, [])
 
 
 def _open_span(ticket: Ticket, ctx: Any) -> tuple[list[str | None], int, int | None] | None:
@@ -354,9 +369,13 @@ def _open_span(ticket: Ticket, ctx: Any) -> tuple[list[str | None], int, int | N
 def _open_index(ctx: Any) -> _OpenIndex:
     from csops.facts import facts
 
-    spans = facts(ctx, "ticket", "open-spans", _open_span)
+    return _index_of(facts(ctx, "ticket", "open-spans", _open_span))
+
+
+def _index_of(spans: dict[str, tuple[list[str | None], int, int | None] | None]) -> _OpenIndex:
     order = {rel: rel.replace("/", "\0") for rel in spans}  # the order of path components
-    by_day: dict[tuple[str | None, int], list[str]] = {}
+    short: dict[str | None, list[tuple[int, int, str]]] = {}
+    long: dict[str | None, list[tuple[int, int, str]]] = {}
     unclosed: dict[str | None, list[str]] = {}
     for rel, span in spans.items():
         if span is None:
@@ -366,17 +385,21 @@ def _open_index(ctx: Any) -> _OpenIndex:
             for who in people:
                 unclosed.setdefault(who, []).append(rel)
             continue
-        for day in range(first, closed + 1):
-            for who in people:
-                by_day.setdefault((who, day), []).append(rel)
-    return _OpenIndex(order, by_day, unclosed)
+        into = short if closed - first <= _SHORT_DAYS else long
+        for who in people:
+            into.setdefault(who, []).append((first, closed, rel))
+    by_first = {}
+    for who, found in short.items():
+        found.sort()
+        by_first[who] = ([first for first, _, _ in found], found)
+    return _OpenIndex(order, by_first, long, unclosed)
 
 
 def _pending_candidates(ctx: Any, staff_id: str | None, at: datetime) -> list[Ticket]:
     from csops.facts import records_at
 
     index: _OpenIndex = ctx.memo("tickets.open_by_person_day", lambda: _open_index(ctx))
-    found = index.by_day.get((staff_id, _day(at)), []) + index.unclosed.get(staff_id, [])
+    found = index.candidates(staff_id, _day(at))
     return records_at(ctx, "ticket", sorted(set(found), key=lambda rel: index.order[rel]))  # type: ignore[return-value]
 
 

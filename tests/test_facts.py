@@ -119,3 +119,65 @@ def test_a_monthly_report_reads_its_month_not_the_past(demo: Office) -> None:
     october = [rel for rel in loads if "/tickets/2026/10/" in rel]
     assert "ticket" not in ctx._loaded_kinds
     assert october and len(loads) < len(tickets)
+
+
+@pytest.fixture(scope="module")
+def generated_office(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from csops.generate import generate_office
+
+    root = tmp_path_factory.mktemp("facts") / "office"
+    generate_office(root, 10000)  # two months: callers ring again about matters still open
+    return root
+
+
+def test_repeat_contacts_from_facts_are_the_rule_s_over_the_tickets(generated_office: Path) -> None:
+    """TKT-FCR-05 in the monthly report: the pairs found from one fact per ticket are the pairs the
+    rule finds over the loaded tickets of the same contact groups, and a second run loads nothing."""
+    from csops.facts import repeat_contacts_of
+    from csops.models.ticket import Ticket
+    from csops.rules.tickets import contact_group, repeat_contacts_among
+
+    office = Office(generated_office)
+    now = "2026-11-30T10:00:00+08:00"
+    for n, kind in enumerate(["consultation", "consultation", "repair", "consultation"]):
+        extra = ["--repair-kind", "property", "--billing", "free", "--trade", "水电"] if kind == "repair" else []
+        office.ok("ticket", "new", "--type", kind, *extra, "--channel", "phone", "--customer", "郑女士",
+                  "--contact", "13800001111", "--content", f"第{n + 1}次来电", as_="CS001", now=now)
+    ctx, _ = _counting_context(generated_office)
+    tickets = list(ctx.of(Ticket))
+    groups = {g for g in (contact_group(t) for t in tickets) if g is not None}
+    expected = sorted((later.id, earlier.id) for later, earlier in repeat_contacts_among(tickets))
+    assert len(expected) >= 2, "the caller rang again about an open matter"
+    ctx, loads = _counting_context(generated_office)
+    assert sorted(repeat_contacts_of(ctx, groups)) == expected
+    ctx, loads = _counting_context(generated_office)
+    one = {next(iter(sorted(groups)))}
+    assert sorted(repeat_contacts_of(ctx, one)) == sorted(
+        (later.id, earlier.id) for later, earlier in repeat_contacts_among(t for t in tickets if contact_group(t) in one))
+    assert loads == []  # the facts of every ticket are kept: nothing is loaded again
+
+
+def test_open_tickets_by_person_and_day_are_every_span_that_covers_the_day(generated_office: Path) -> None:
+    """The index behind pending matters (a handover's, a person's) names, for a person and a day,
+    exactly the tickets whose open span covers that day (short spans found by bisection, long ones
+    scanned), plus those never closed."""
+    import random
+
+    from csops.facts import facts
+    from csops.sla import _day, _index_of, _open_span
+
+    ctx, _ = _counting_context(generated_office)
+    spans = dict(facts(ctx, "ticket", "open-spans", _open_span))
+    start = _day(datetime.fromisoformat("2026-10-01T00:00:00+08:00"))
+    rng = random.Random(7)
+    for n in range(300):  # and spans of every length, some of them far longer than a month
+        first = start + rng.randrange(0, 60)
+        spans[f"records/tickets/x/{n}.yaml"] = ([None, f"CS00{n % 3}"], first, first + rng.choice([0, 1, 30, 31, 32, 90]))
+    index = _index_of(spans)
+    people = sorted({who for span in spans.values() if span for who in span[0] if who is not None})[:12] + [None]
+    assert index.long and index.short
+    for who in people:
+        for day in range(start - 2, start + 100):
+            expected = sorted(rel for rel, span in spans.items() if span and who in span[0]
+                              and (span[2] is None or span[1] <= day <= span[2]))
+            assert sorted(index.candidates(who, day)) == expected, (who, day)

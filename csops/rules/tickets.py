@@ -239,11 +239,15 @@ def repeat_contacts_among(tickets: Iterable[Ticket]) -> list[tuple[Ticket, Ticke
     out: list[tuple[Ticket, Ticket]] = []
     for group in by_contact.values():
         group.sort(key=lambda x: (x.received_at, x.id))
-        out.extend(_first_open_earlier(group))
+        out.extend(first_open_earlier(group))
     return out
 
 
-def _first_open_earlier(group: list[Ticket]) -> Iterator[tuple[Ticket, Ticket]]:
+def first_open_earlier(group: list[Any]) -> Iterator[tuple[Any, Any]]:
+    """(later, earlier) for each member of ``group`` (one contact group, in (received_at, id) order)
+    received while an earlier member was open, naming the first such. A member needs only
+    ``received_at`` and ``timeline()`` (rows of (at, status, ...)): a ticket, or its fact
+    (``csops.facts.repeat_contacts_of``)."""
     is_open: list[bool] = []  # by position in the group, for the tickets already swept in
     changes: list[tuple[Any, int, int, bool]] = []  # heap: (instant, position, step, open from then on)
     open_heap: list[int] = []  # positions open now (stale entries are skipped on the way out)
