@@ -290,6 +290,15 @@ def _backdated(change: RecordChange, short: str) -> Iterator[Problem]:
 def _bending(change: RecordChange, who: Identities, short: str) -> Iterator[Problem]:
     """AUDIT-06/07/09/10/13: changes that are not appends, or not by someone allowed to make them."""
     before, after = change.before, change.after
+    if before is None and after is not None and change.path.startswith(f"{RECORDS}/staff/"):
+        # A new person comes with roles and identities: adding one is granting them (AUDIT-10).
+        author, editors = who.author(change.commit), _editors(None)
+        if who.had_editor(editors) and not _may_edit_policy(author, editors, who):
+            yield Problem(f"commit {short} added staff {change.record_id} with roles "
+                          f"{', '.join(str(r) for r in after.get('roles') or []) or '-'}, authored by "
+                          f"{who.author_label(change.commit)}, who may not grant roles or identities", ("roles",),
+                          f"revert it (git revert {short}); a policy editor adds staff with csops staff add or "
+                          "csops import staff", rule="AUDIT-10")
     if before is None or after is None:
         return
     model = _model_of(change.path)

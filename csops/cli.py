@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "report": "csops.commands.report:report",
     "search": "csops.commands.search:search",
     "verify": "csops.commands.verify:verify",
+    "import": "csops.commands.import_:import_group",
 }
 
 #: Each command's one-line help, so that ``csops --help`` lists the commands without importing
@@ -56,6 +57,7 @@ SHORT_HELP: dict[str, str] = {
     "confirm": 'Confirm, as yourself, the approvals someone else typed in for you (审批人本人确认).',
     "duty": 'Duty records (值班记录表): entries, major events and their written reports.',
     "form": 'Render a record as a printable A4 form (HTML, in Chinese).',
+    "import": 'Import the registers an office already keeps (花名册, 钥匙登记表) from Excel or CSV.',
     "generate": 'Generate a realistic office of any size into a new records repository (for trials and benchmarks).',
     "handover": 'Shift handovers (交接班): open, sign, accept or refuse, review.',
     "hazmat": 'Hazardous materials (危险品): stock-in, draw, return of the unused remainder, balance.',

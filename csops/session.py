@@ -349,8 +349,9 @@ class Session:
                                   expected=loaded.raw if loaded else None))
         return final, changes
 
-    def _refuse_new_errors(self, changes: Sequence[Change]) -> ResultCache | None:
-        """Refuse the change if it adds an error anywhere in the tree; the result cache after it."""
+    def new_errors(self, changes: Sequence[Change]) -> tuple[list[Finding], ResultCache | None]:
+        """The errors the change would add anywhere in the tree (nothing is written), each with
+        the file it is in; and the result cache as it would be after the change."""
         from csops.checker import check_change
 
         overlay = {c.rel: c.text.encode("utf-8") for c in changes}
@@ -362,9 +363,14 @@ class Session:
             if seen[key]:
                 seen[key] -= 1
             else:
-                added.append(Problem(f.message, hint=f.hint, severity=f.severity, rule=f.rule))
+                added.append(f)
+        return added, cache
+
+    def _refuse_new_errors(self, changes: Sequence[Change]) -> ResultCache | None:
+        """Refuse the change if it adds an error anywhere in the tree; the result cache after it."""
+        added, cache = self.new_errors(changes)
         if added:
-            raise Refused(added)
+            raise Refused([Problem(f.message, hint=f.hint, severity=f.severity, rule=f.rule) for f in added])
         return cache
 
     def save(self, pairs: Sequence[tuple[Record | None, Record]], *, action: str, summary: str,

@@ -30,17 +30,24 @@ def build(target: Path) -> Demo:
     from csops.cli import cli
     from tests.fixtures import git
 
+    # The office starts as a real one does: its prepared policy, then its roster from a sheet,
+    # imported by the CS manager at their own keyboard. Nothing is committed by hand.
     result = CliRunner().invoke(cli, ["init", str(target), "--station", "A", "--no-hook",
-                                      "--name", "丰汇大厦客户服务中心"], catch_exceptions=False)
+                                      "--policy", str(PROJECT / "records" / "policy.yaml")], catch_exceptions=False)
     if result.exit_code != 0:
         raise SystemExit(result.output)
     git(target, "config", "user.name", "csops demo")
     git(target, "config", "user.email", "demo@fenghui.example")
-    shutil.copy(PROJECT / "records" / "policy.yaml", target / "records" / "policy.yaml")
-    for staff_file in (PROJECT / "records" / "staff").glob("*.yaml"):
-        shutil.copy(staff_file, target / "records" / "staff" / staff_file.name)
-    git(target, "add", "records")
-    git(target, "commit", "-q", "-m", "demo roster and policy")
+    roster = target.parent / f"{target.name}-花名册.csv"
+    write_roster(PROJECT / "records" / "staff", roster)
+    manager = _staff_yaml(PROJECT / "records" / "staff" / "M001.yaml")
+    env = {f"GIT_{who}_{part}": value for who in ("AUTHOR", "COMMITTER")
+           for part, value in (("NAME", manager["name"]), ("EMAIL", manager["git_emails"][0]))}
+    result = CliRunner().invoke(cli, ["--root", str(target), "--now", ROSTER_AT, "import", "staff", str(roster)],
+                                env=env, catch_exceptions=False)
+    roster.unlink()
+    if result.exit_code != 0:
+        raise SystemExit(result.output)
     demo = Demo(target)
     steps: list[tuple[object, int, int, Step]] = []
     for order, name in enumerate(PLANS):
@@ -53,6 +60,37 @@ def build(target: Path) -> Demo:
     for _, _, _, step in sorted(steps, key=lambda s: s[:3]):
         step.action(demo)
     return demo
+
+
+#: When the roster is imported: before the first step of any plan.
+ROSTER_AT = "2026-09-01T09:00:00+08:00"
+ROSTER_COLUMNS = ["id", "name", "department", "roles", "level", "phone", "git_emails", "signing_keys", "active"]
+
+
+def _staff_yaml(path: Path) -> dict[str, object]:
+    from ruamel.yaml import YAML
+
+    return dict(YAML(typ="safe").load(path.read_text(encoding="utf-8")))
+
+
+def write_roster(folder: Path, out: Path) -> None:
+    """The demo roster (records/staff/*.yaml, the demo's input) as the sheet an office would keep."""
+    import csv
+
+    with out.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(ROSTER_COLUMNS)
+        for path in sorted(folder.glob("*.yaml")):
+            data = _staff_yaml(path)
+            row = []
+            for column in ROSTER_COLUMNS:
+                value = data.get(column)
+                if isinstance(value, list):
+                    value = ("\n" if column == "signing_keys" else "; ").join(str(v) for v in value)
+                elif isinstance(value, bool):
+                    value = "是" if value else "否"
+                row.append("" if value is None else str(value))
+            writer.writerow(row)
 
 
 def main() -> None:

@@ -212,6 +212,22 @@ def test_AUDIT_10_roles_changed_by_someone_who_may_not(office: Office, at_keyboa
     assert code == 1 and "roles" in errors(findings, "AUDIT-10")[0]["message"]
 
 
+def test_AUDIT_10_a_new_person_added_by_someone_who_may_not_grant_roles(office: Office, at_keyboard: object) -> None:
+    """Adding a member of staff sets their roles and identities: an agent who adds a "manager"
+    with a second email of their own would grant themself the right; a policy editor may add anyone."""
+    at_keyboard("CS001")  # type: ignore[operator]
+    office.ok("staff", "add", "ZZ01", "--name", "王五", "--department", "cs", "--role", "cs_manager",
+              "--email", "lina.second@fenghui.example")
+    code, findings, _ = audit(office)
+    hits = errors(findings, "AUDIT-10")
+    assert code == 1 and hits and "added staff ZZ01" in hits[0]["message"] and "cs_manager" in hits[0]["message"]
+    office.git("reset", "-q", "--hard", "HEAD~1")
+    office.git("update-ref", "-d", "refs/csops/audited")
+    at_keyboard("M001")  # type: ignore[operator]
+    office.ok("staff", "add", "ZZ01", "--name", "王五", "--department", "cs", "--role", "agent")
+    assert not errors(audit(office)[1], "AUDIT-10")
+
+
 def test_AUDIT_11_filter_branch_over_an_audited_range(office: Office, at_keyboard: object) -> None:
     meeting(office, at_keyboard)
     assert audit(office)[0] == 0

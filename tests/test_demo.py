@@ -23,3 +23,17 @@ def test_demo_records_are_deterministic_and_committed_fresh(tmp_path: Path) -> N
     stale = sorted(k for k in fresh if fresh[k] != committed[k])
     assert not stale, f"run make demo-data: {stale[:5]}"
     assert len(fresh) > 300
+    # The office was set up as a real one is (init --policy, import staff at the manager's own
+    # keyboard) and run through the commands only: its whole history audits clean, and the imported
+    # roster is the demo's roster file for file.
+    from click.testing import CliRunner
+
+    from csops.cli import cli
+
+    audit = CliRunner().invoke(cli, ["--root", str(office), "--now", "2026-11-23T09:00:00+08:00", "audit", "--all"])
+    assert audit.exit_code == 0 and "0 个错误, 0 个警告" in audit.output, audit.output[-2000:]
+
+    def roster(root: Path) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in (root / "staff").glob("*.yaml")}
+
+    assert roster(office / "records") == roster(DEMO_RECORDS)

@@ -49,3 +49,22 @@ def test_every_demo_record_names_its_schema() -> None:
         assert first.startswith(SCHEMA_HEADER), path
         schema = (path.parent / first[len(SCHEMA_HEADER):]).resolve()
         assert schema.is_file() and schema.parent == PROJECT / "schemas", path
+
+
+def test_init_starts_from_a_prepared_policy_kept_as_written(tmp_path: Path) -> None:
+    """--policy: the office's first policy version is its own file (comments kept), made by csops,
+    named after the office it names; a policy that does not validate creates nothing."""
+    prepared = tmp_path / "制度参数.yaml"
+    prepared.write_text("# 本中心的制度参数\n" + (DEMO_RECORDS / "policy.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    root = tmp_path / "office"
+    result = CliRunner().invoke(cli, ["init", str(root), "--no-hook", "--policy", str(prepared)])
+    assert result.exit_code == 0, result.output
+    assert (root / "records" / "policy.yaml").read_bytes() == prepared.read_bytes()
+    assert "丰汇大厦客户服务中心" in (root / "README.md").read_text(encoding="utf-8")
+    assert "Csops-Action: init" in git(root, "log", "-1", "--format=%B").stdout
+    assert git(root, "status", "--porcelain").stdout == ""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("sla:\n  complaint: 5\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "other"), "--no-hook", "--policy", str(broken)])
+    assert result.exit_code == 1 and "STORE-SCHEMA-01" in result.output and "什么也没有建立" in result.output
+    assert not (tmp_path / "other").exists()

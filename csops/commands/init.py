@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,18 +35,28 @@ repos:
         always_run: true
 """
 
+DEFAULT_NAME = "客户服务中心"
+
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--name", "office_name", default="客户服务中心", show_default=True, help="Office name shown on forms and reports.")
+@click.option("--name", "office_name", default=DEFAULT_NAME, show_default=True, help="Office name shown on forms and reports.")
 @click.option("--station", default="A", show_default=True, help="Station code of this clone (1-3 capital letters).")
 @click.option("--no-hook", is_flag=True, help="Do not install the git hooks (pre-commit, pre-merge-commit).")
-def init(directory: Path, office_name: str, station: str, no_hook: bool) -> None:
+@click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Start from this policy.yaml (checked first; copied as written, comments kept) instead of the defaults.")
+def init(directory: Path, office_name: str, station: str, no_hook: bool, policy_file: Path | None) -> None:
     """Create a new records repository: git, policy with defaults, empty roster, hook, README.
+
+    An office that has its policy prepared starts from it (--policy): it is then the office's
+    first version, made by csops, so no later audit asks who edited it by hand. The roster comes
+    next, from a sheet (csops import staff) or person by person (csops staff add).
 
     \b
     Example:
       csops init ~/office-records --name "丰汇大厦客户服务中心" --station A
+      csops init ~/office-records --station A --policy 制度参数.yaml
+      csops --root ~/office-records --as M001 import staff 花名册.xlsx
     """
     from csops import git
     from csops.commands.hook import install_hook, install_merge_driver
@@ -59,7 +70,13 @@ def init(directory: Path, office_name: str, station: str, no_hook: bool) -> None
     policy_path = root / "records" / "policy.yaml"
     if policy_path.exists():
         raise click.ClickException(f"{policy_path} already exists: this is a records repository already")
+    policy_text = None
+    if policy_file is not None:
+        policy_text, named = _checked_policy(policy_file)
+        office_name = named if office_name == DEFAULT_NAME else office_name
     paths = scaffold(root, office_name, station)
+    if policy_text is not None:
+        policy_path.write_text(policy_text, encoding="utf-8")
     install_merge_driver(root)  # no hook: the .gitattributes line does nothing without it
     if not no_hook:
         install_hook(root)
@@ -70,7 +87,30 @@ def init(directory: Path, office_name: str, station: str, no_hook: bool) -> None
                                          for part, value in (("NAME", "csops"), ("EMAIL", "csops@localhost"))}
     git.commit(root, paths, "建立记录库 (initialise the records repository)\n\nCsops-Action: init\n", env=env)
     click.echo(f"已建立记录库 (records repository created): {root}")
-    click.echo(f"  站点代码 (station): {station}; next: csops --root {root} staff add ...")
+    click.echo(f"  站点代码 (station): {station}; next: csops --root {root} import staff 花名册.xlsx "
+               "(or staff add ...)")
+
+
+def _checked_policy(path: Path) -> tuple[str, str]:
+    """The text and office name of a policy file that validates; else its findings, exit 1, nothing created."""
+    from csops.checker import validate_data
+    from csops.findings import Result, report_text
+    from csops.models.policy import Policy
+    from csops.store import read_file
+
+    raw = path.read_bytes()
+    loaded = read_file("records/policy.yaml", raw)
+    policy = validate_data(Policy, loaded, {}, Policy().timezone) if loaded.data is not None else None
+    errors = [f for f in loaded.findings if f.severity.value == "error"]
+    if loaded.data is None and not errors:
+        errors = loaded.findings
+    if errors:
+        result = Result(files_checked=1)
+        result.extend(type(f)(str(path), f.line, f.col, f.severity, f.rule, f.message, f.hint) for f in errors)
+        report_text(result, sys.stdout)
+        click.echo(f"{path} 不是有效的制度参数文件, 什么也没有建立 (not a valid policy; nothing was created)")
+        raise SystemExit(1)
+    return raw.decode("utf-8"), policy.office.name if isinstance(policy, Policy) else DEFAULT_NAME
 
 
 def scaffold(root: Path, office_name: str, station: str, policy: Any = None) -> list[str]:

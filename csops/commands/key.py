@@ -66,6 +66,21 @@ def parse_copy(spec: str, number: int) -> KeyCopy:
     return copy
 
 
+def new_key(key_id: str, name: str, location: str, category: str, slot: str, copies: list[str], unit: str | None,
+            approval: bool | None, seal_no: str | None, agreement_ref: str | None, handover_ref: str | None,
+            moment: datetime, by: str) -> Key:
+    """The key record ``key add`` writes (``csops import keys`` makes the same from a row): its
+    copies registered, and a tenant's entrusted key sealed in the same step."""
+    from csops.models.key import Key, KeyAdded, KeySealed
+
+    events: list[Any] = [KeyAdded(at=moment, by=by, copies=[parse_copy(s, i) for i, s in enumerate(copies, 1)])]
+    if seal_no or category == "sealed_tenant":
+        events.append(KeySealed(at=moment, by=by, seal_no=seal_no, custody_agreement_ref=agreement_ref,
+                                unit_handover_ref=handover_ref))
+    return Key(id=key_id, name=name, location=location, category=category, slot=slot, unit=unit,
+               approval=approval, events=events)
+
+
 def open_loans(ctx: Context, key_id: str | None = None, at: datetime | None = None) -> list[KeyLoan]:
     from csops.rules.keys import loans_out_at
 
@@ -124,7 +139,6 @@ def key_add(session: Session, key_id: str, name: str | None, location: str | Non
       csops --as A001 key add ST-0805 --name 0805托管钥匙 --location 8F --category sealed_tenant \\
           --slot S-01 --copy cs:A001 --seal-no FC-0001 --agreement-ref TG-2609-01 --handover-ref JJ-2609-01
     """
-    from csops.models.key import Key, KeyAdded, KeySealed
 
     ctx = session.load()
     key_id = key_id.upper()
@@ -135,15 +149,10 @@ def key_add(session: Session, key_id: str, name: str | None, location: str | Non
     category = need(category, "--category", "类别")
     slot = need(slot, "--slot", "钥匙柜编号位")
     copies = copies or (need(None, "--copy", "保管部门[:工号]"),)
-    moment = when(session, at)
-    actor = session.actor()
-    events: list[Any] = [KeyAdded(at=moment, by=actor.id,
-                               copies=[parse_copy(s, i) for i, s in enumerate(copies, 1)])]
-    if seal_no or category == "sealed_tenant":
-        events.append(KeySealed(at=moment, by=actor.id, seal_no=need(seal_no, "--seal-no", "封条号"),
-                            custody_agreement_ref=agreement_ref, unit_handover_ref=handover_ref))
-    record = Key(id=key_id, name=name, location=location, category=category, slot=slot, unit=unit,
-                   approval=approval, events=events)
+    if category == "sealed_tenant":
+        need(seal_no, "--seal-no", "封条号")
+    record = new_key(key_id, name, location, category, slot, list(copies), unit, approval, seal_no, agreement_ref,
+                     handover_ref, when(session, at), session.actor().id)
     session.save([(None, record)], action="key.add", summary=f"登记钥匙 {key_id} {name}")
     click.echo(f"已登记钥匙 (added): {key_id} {name}, {len(copies)} 套")
 

@@ -7,6 +7,7 @@ import click
 from csops.commands import list_format_option
 
 if TYPE_CHECKING:
+    from csops.models.staff import Staff
     from csops.session import Session
 
 
@@ -64,18 +65,24 @@ def staff_add(session: Session, staff_id: str, name: str, department: str, roles
     Example:
       csops --as M001 staff add CS009 --name 王芳 --department cs --role agent --email wangfang@example.com
     """
-    from csops.models.staff import Staff
-
     ctx = session.load()
     if staff_id in ctx.staff:
         raise click.UsageError(f"{staff_id} is already in the roster: {ctx.staff[staff_id].display}")
     # Values the model rejects become a refusal with the finding (csops.cli.LazyGroup.invoke).
-    person = Staff(id=staff_id, name=name, department=department, roles=list(roles),
-                   level=level, git_emails=list(emails), phone=phone, signing_keys=_keys(keys))
+    person = new_staff(staff_id, name, department, list(roles), level, list(emails), phone, _keys(keys))
     # The first person added to an empty roster signs for themself (bootstrapping a new office).
     actor = person if session.roster_is_empty() else None
     session.save([(None, person)], action="staff.add", summary=f"员工入册 {person.display}", actor=actor)
     click.echo(f"已添加员工 (added): {person.display}")
+
+
+def new_staff(staff_id: str, name: str, department: str, roles: list[str], level: str, emails: list[str],
+              phone: str | None, keys: list[str], active: bool = True) -> Staff:
+    """The staff record ``staff add`` writes (``csops import staff`` makes the same from a row)."""
+    from csops.models.staff import Staff
+
+    return Staff(id=staff_id, name=name, department=department, roles=roles, level=level, git_emails=emails,
+                 phone=phone, signing_keys=keys, active=active)
 
 
 def _keys(values: tuple[str, ...]) -> list[str]:
