@@ -1145,9 +1145,10 @@ class Office:
                            resolution="再次检修并彻底处理", findings="前次处理不彻底", evidence="复查记录",
                            validity="valid", verified_by="S001", corrective_action="复查同类问题并建立回访跟踪",
                            reply_text="已为您再次处理完毕, 感谢您的耐心")
-            mode = "on_site" if data.get("_severity") == "major" else "phone"  # TKT-CB-01
-            cb = self.ev(plan, done + timedelta(hours=rnd.randint(1, 20)), "M001", "callback", mode=mode,
-                         reached=True, satisfied=True, signature=True, notes="再次回访, 客户满意")
+            major = data.get("_severity") == "major"  # TKT-CB-01: on site, with the project manager
+            cb = self.ev(plan, done + timedelta(hours=rnd.randint(1, 20)), "M001", "callback",
+                         mode="on_site" if major else "phone", reached=True, satisfied=True, signature=True,
+                         notes="再次回访, 客户满意", **({"joined_by": [self.pick(self.ids("P0"))]} if major else {}))
             self.ev(plan, cb + timedelta(minutes=20), owner, "close", customer_notified_at=cb)
         final = plan.events[-1]["at"] if plan.events[-1]["action"] == "close" else None
         name, address = self.customer(ttype, at, final)[0::2]
@@ -1201,9 +1202,10 @@ class Office:
                            resolution="与客户协商处理方案并落实整改", findings="现场核实属实", evidence="现场照片、损失清单",
                            validity="valid", verified_by="M001", corrective_action="全面排查同类隐患",
                            reply_text="已为您落实处理方案, 感谢您的理解")
-            cb = self.ev(plan, done + timedelta(hours=rnd.randint(2, 18)), self.pick(["M001", self.pick(self.ids("P0"))]),
-                         "callback", mode="on_site", reached=True, satisfied=True, signature=True,
-                         notes="上门回访, 客户接受处理方案")
+            # TKT-CB-01: the department manager and the project manager visit together.
+            cb = self.ev(plan, done + timedelta(hours=rnd.randint(2, 18)), "M001", "callback", mode="on_site",
+                         reached=True, satisfied=True, signature=True, notes="上门回访, 客户接受处理方案",
+                         joined_by=[self.pick(self.ids("P0"))])
             self.ev(plan, cb + timedelta(minutes=30), owner, "close", customer_notified_at=cb)
             return subject, content
         subject, content, finding, action = self.pick(COMPLAINTS)

@@ -129,7 +129,7 @@ WORDS: dict[str, str] = {
     "old_sim": "旧SIM卡", "new_sim": "新SIM卡", "tape_label_attached": "已贴胶带标签",
     "parts": "更换配件", "parts_fee": "配件费", "labour_fee": "人工费", "out_of_warranty": "保修期外",
     "invoice_no": "发票号", "mode": "回访方式", "reached": "已联系上", "satisfied": "满意",
-    "signature": "客户签字", "notes": "说明", "amount": "金额", "receiver": "收款人", "impact": "影响",
+    "signature": "客户签字", "joined_by": "陪同回访人", "notes": "说明", "amount": "金额", "receiver": "收款人", "impact": "影响",
     "handling": "处理经过", "root_cause": "根本原因", "corrective": "纠正措施", "preventive": "预防措施",
     "sent_to_customer_at": "送客户时间", "sent_to_business_at": "送业务部门时间",
     "customer_notified_at": "通知客户时间",

@@ -254,7 +254,7 @@ def _callbacks(ctx: Context, tickets: list[Ticket], dls: dict[str, list[Deadline
 
     complaints = [t for t in tickets if t.type is TicketType.complaint]
     within = _compliance((d for t in complaints for d in dls[t.id] if d.rule == "TKT-CB-01"), ctx.now)
-    wrong_role = sorted({t.id for t in complaints for p in callback_role(t, ctx) if p.loc[-1:] == ("by",)})
+    wrong_role = sorted({t.id for t in complaints for p in callback_role(t, ctx) if p.loc[-1:] in (("by",), ("joined_by",))})
     # The key keeps its name (JSON readers rely on it); the hours are the policy's.
     return {"complaint_within_24h": within, "complaint_hours": ctx.policy.sla.callback.complaint_hours,
             "complaint_wrong_role": wrong_role}

@@ -102,7 +102,7 @@ def test_TKT_FCR_01_first_owner_is_the_receiver() -> None:
 MAJOR = {"severity": "major", "criteria": ["economic_loss"]}
 REPORT_GM = ("report", "2026-11-02 09:30", "S001", {"to": ["G001", "P001"]})
 ESCALATE = ("escalate", "2026-11-02 09:40", "S001", {"to": "D001", "reason": "big_problem"})
-MAJOR_CALLBACK = with_fields(CALLBACK, mode="on_site")
+MAJOR_CALLBACK = with_fields(CALLBACK, mode="on_site", joined_by=["P001"])
 
 
 def test_TKT_FCR_06_major_complaint_reported_to_general_manager() -> None:
@@ -214,9 +214,20 @@ def test_TKT_CB_01_callback_role_and_mode_by_severity() -> None:
     assert not rule_hits(ticket(events=[FORWARD, RESOLVE, by_supervisor]), "TKT-CB-01")
     strict = Policy.model_validate({"sla": {"callback": {"allow_delegate": False}}})
     assert rule_hits(ticket(events=[FORWARD, RESOLVE, by_supervisor]), "TKT-CB-01", context(policy=strict))
-    # A major complaint is visited on site.
-    assert rule_hits(ticket(events=[FORWARD, RESOLVE, CALLBACK], **MAJOR), "TKT-CB-01")
+    # A major complaint is visited on site, by the department manager and the project manager.
+    assert rule_hits(ticket(events=[FORWARD, RESOLVE, with_fields(CALLBACK, joined_by=["P001"])], **MAJOR), "TKT-CB-01")
     assert not rule_hits(ticket(events=[FORWARD, RESOLVE, MAJOR_CALLBACK], **MAJOR), "TKT-CB-01")
+    alone = with_fields(CALLBACK, mode="on_site")
+    hits = rule_hits(ticket(events=[FORWARD, RESOLVE, alone], **MAJOR), "TKT-CB-01")
+    assert hits and any("项目经理" in h for h in hits), hits
+    by_pm = ("callback", CALLBACK[1], "P001", {**CALLBACK[3], "mode": "on_site", "joined_by": ["M001"]})
+    assert not rule_hits(ticket(events=[FORWARD, RESOLVE, by_pm], **MAJOR), "TKT-CB-01")
+    pm_alone = ("callback", CALLBACK[1], "P001", {**CALLBACK[3], "mode": "on_site"})
+    assert any("客服部经理" in h for h in rule_hits(ticket(events=[FORWARD, RESOLVE, pm_alone], **MAJOR), "TKT-CB-01"))
+    # The CS supervisor may stand in for the CS manager on the visit, unless the policy says not.
+    supervisor_visit = ("callback", CALLBACK[1], "S001", {**CALLBACK[3], "mode": "on_site", "joined_by": ["P001"]})
+    assert not rule_hits(ticket(events=[FORWARD, RESOLVE, supervisor_visit], **MAJOR), "TKT-CB-01")
+    assert rule_hits(ticket(events=[FORWARD, RESOLVE, supervisor_visit], **MAJOR), "TKT-CB-01", context(policy=strict))
 
 
 def test_TKT_CB_02_signature_satisfaction_and_new_corrective_action() -> None:

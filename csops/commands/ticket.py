@@ -494,19 +494,22 @@ def _close_would_refuse(ctx: Context, old: Ticket, new: Ticket, actor_id: str) -
 @click.option("--signature", is_flag=True, help="The customer signed the record (TKT-CB-02).")
 @click.option("--unreached", is_flag=True, help="An attempt that did not reach the customer.")
 @click.option("--notes", help="What the customer said (TKT-CB-11).")
+@click.option("--with", "joined", multiple=True, metavar="工号",
+              help="Who else came on the visit (repeatable): a major complaint's is the department manager and the project manager (TKT-CB-01).")
 @at_option
 @click.pass_obj
 def ticket_callback(session: Session, ticket_id: str, mode: str | None, satisfied: bool | None, signature: bool,
-                    unreached: bool, notes: str | None, at: datetime | None) -> None:
+                    unreached: bool, notes: str | None, joined: tuple[str, ...], at: datetime | None) -> None:
     """Call the customer back (回访); an unsatisfied customer reopens the ticket.
 
     \b
     Example:
       csops --as M001 ticket callback T-2611-A003 --mode phone --satisfied --signature --notes 客户满意
+      csops --as M001 ticket callback T-2610-A004 --mode on_site --with P001 --satisfied --signature --notes 上门回访
     """
     _append(session, ticket_id, "Callback", at, mode=need(mode, "--mode", "方式 phone|on_site|face_to_face"),
             satisfied=satisfied, signature=signature, reached=not unreached,
-            notes=need(notes, "--notes", "回访记录"))
+            notes=need(notes, "--notes", "回访记录"), joined_by=list(joined))
 
 
 @ticket.command("finance")

@@ -305,6 +305,9 @@ class Callback(Event):
     satisfied: bool | None = None
     signature: bool = False
     notes: str = ""
+    #: Who else made the visit (TKT-CB-01: a major complaint's callback is the department manager
+    #: and the project manager in person).
+    joined_by: list[StaffId] = Field(default_factory=list)
 
 
 class Finance(Event):

@@ -517,9 +517,25 @@ def callback_role(t: Ticket, ctx: Context) -> Iterator[Problem]:
             names = "、".join(r.label for r in sorted(allowed, key=lambda r: r.value))
             yield Problem(f"a {severity.value} complaint's callback is made by {names}; {ctx.name(e.by)} is not",
                           ("events", i, "by"), "call back as the manager (--as) or have them do it")
-        if severity is Severity.major and e.mode.value != "on_site":
-            yield Problem("a major complaint's callback is an on-site visit", ("events", i, "mode"),
-                          "use --mode on_site (上门回访)")
+        if severity is Severity.major:
+            # The department manager *and* the project manager, in person: every role of the
+            # policy's list held by someone on the visit (the CS supervisor may stand in for the
+            # CS manager where the policy allows it, CFL-06).
+            present = [e.by, *e.joined_by]
+            missing = [r for r in roles if not any(_has_role(ctx, who, *_stand_ins(r, callback.allow_delegate))
+                                                   for who in present)]
+            if missing:
+                names = "、".join(r.label for r in missing)
+                yield Problem(f"a major complaint's callback is a visit by {'、'.join(r.label for r in roles)}; "
+                              f"no {names} is on it", ("events", i, "joined_by"),
+                              f"add who came with --with 工号 ({names})")
+            if e.mode.value != "on_site":
+                yield Problem("a major complaint's callback is an on-site visit", ("events", i, "mode"),
+                              "use --mode on_site (上门回访)")
+
+
+def _stand_ins(role: Role, delegate: bool) -> tuple[Role, ...]:
+    return (role, Role.cs_supervisor) if delegate and role is Role.cs_manager else (role,)
 
 
 @record_rule("TKT-CB-02", "ticket",

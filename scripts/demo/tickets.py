@@ -67,9 +67,9 @@ def resolve_complaint(text: str, findings: str, evidence: str, *, valid: bool = 
 
 
 def callback(mode: str = "phone", notes: str = "客户对处理结果满意", satisfied: bool = True,
-             signature: bool = True) -> list[str]:
+             signature: bool = True, joined: tuple[str, ...] = ()) -> list[str]:
     args = ["ticket", "callback", "{id}", "--mode", mode, "--notes", notes,
-            "--satisfied" if satisfied else "--unsatisfied"]
+            "--satisfied" if satisfied else "--unsatisfied", *(x for who in joined for x in ("--with", who))]
     return [*args, "--signature"] if signature else args
 
 
@@ -118,7 +118,7 @@ def stories() -> list[Story]:
              .then(t("2026-10-22", "16:00"), "D001", *resolve_complaint(
                  "更换爆裂管段,与客户协商按货值赔偿", "12楼给水支管老化爆裂", "现场照片、损失清单、保险报案号",
                  action="全楼给水支管排查更换"))
-             .then(t("2026-10-23", "10:00"), "M001", *callback("on_site", "上门回访,客户接受赔偿方案"))
+             .then(t("2026-10-23", "10:00"), "M001", *callback("on_site", "上门回访,客户接受赔偿方案", joined=("P001",)))
              .then(t("2026-10-23", "11:00"), "CS001", *close(t("2026-10-23", "10:00"))))
 
     # 4. The reopened complaint: the first fix did not hold, the callback found the customer unhappy.
