@@ -6,10 +6,11 @@ starts fast; GitPython is imported only by the history/audit commands that walk 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,6 +193,32 @@ def tree_after_commit(cwd: Path, prefix: str, base: str, written: dict[str, str]
     parts = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
     seen = {parts[i + 1]: parts[i].split()[3] for i in range(0, len(parts) - 1, 2)}
     return names[1] if seen == written else None
+
+
+@contextlib.contextmanager
+def tree_as_index(cwd: Path, rev: str) -> Iterator[None]:
+    """Within the block, git's index is a temporary one holding commit ``rev``'s tree, so that a
+    check of "the index" (``check(from_index=True)``) checks that commit, reading its blobs, with
+    no checkout and the user's own index untouched."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="csops-tree-") as tmp:
+        index = str(Path(tmp) / "index")
+        run(["read-tree", rev], cwd, env={"GIT_INDEX_FILE": index})
+        before = os.environ.get("GIT_INDEX_FILE")
+        os.environ["GIT_INDEX_FILE"] = index
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("GIT_INDEX_FILE", None)
+            else:
+                os.environ["GIT_INDEX_FILE"] = before
+
+
+def merge_base(cwd: Path, a: str, b: str) -> str | None:
+    proc = run(["merge-base", a, b], cwd, check=False)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
 
 def refresh_index(cwd: Path) -> None:

@@ -128,3 +128,50 @@ def test_review_shows_a_branch_field_by_field_with_its_policy_parameters(office:
     policy_entry = next(r for r in payload["records"] if r["kind"] == "policy")
     assert [f["field"] for f in policy_entry["fields"]] == ["sla.complaint.forward_min.major"]
     assert payload["policy_changed"] is True and payload["ok"] is False
+
+
+def test_review_blames_a_branch_only_for_what_it_brings(office: Office) -> None:
+    """Issue 11: the validation in a review is the branch head's tree against its base's, both read
+    from git: a problem already on main is not the branch's, a branch that mends it says so, and the
+    review does not depend on what is checked out."""
+    meeting_with_decision(office)
+    path = office.root / MT
+    path.write_text(path.read_text(encoding="utf-8").replace("type: weekly", "type: 周会"), encoding="utf-8")
+    office.git("commit", "-qam", "hand edit on main")  # STORE-ENUM-01, already on main
+    office.git("checkout", "-qb", "feature")
+    office.ok("meeting", "new", "--type", "weekly", "--chair", "M001", "--content", "下周排班", as_="M001", now=LATER)
+    office.git("checkout", "-q", "main")  # the reviewer is on main: the branch is read from git
+    result = office.run("review", "main..feature", "--format", "json", now=LATER)
+    payload = json.loads(result.output)
+    assert result.exit_code == 0 and payload["ok"] is True, result.output
+    assert "STORE-ENUM-01" not in {f["rule"] for f in payload["findings"]} and payload["fixed"] == 0
+    office.git("checkout", "-qb", "mend")
+    path.write_text(path.read_text(encoding="utf-8").replace("type: 周会", "type: weekly"), encoding="utf-8")
+    office.git("commit", "-qam", "mend the meeting type")
+    office.git("checkout", "-q", "main")
+    text = office.run("review", "main..mend", now=LATER).output
+    assert "本分支消除了 1 个原有问题" in text
+    # A branch that brings the same problem again is blamed for it.
+    office.git("checkout", "-q", "feature")
+    other = office.root / "records/meetings/2026/11/MT-2611-A002.yaml"
+    other.write_text(other.read_text(encoding="utf-8").replace("type: weekly", "type: 周会"), encoding="utf-8")
+    office.git("commit", "-qam", "hand edit on the branch")
+    payload = json.loads(office.run("review", "main..feature", "--format", "json", now=LATER).output)
+    assert payload["ok"] is False
+    assert [f["path"] for f in payload["findings"] if f["rule"] == "STORE-ENUM-01"] == [str(other.relative_to(office.root))]
+
+
+def test_review_lists_approvals_still_waiting_for_the_approver(office: Office) -> None:
+    """Issue 10/11: an approval typed in by someone else is shown as a claim until the approver confirms."""
+    from tests.keyhelpers import add_registry, at
+
+    add_registry(office)
+    office.git("checkout", "-qb", "loan")
+    office.ok("key", "lend", "OF-101", "--copy", "1", "--to", "CS001", "--purpose", "领取办公用品",
+              "--approved-by", "M001", as_="A001", now=at("10:00"))
+    result = office.run("review", "main..loan", now=at("10:05"))
+    assert "待本人确认 (unconfirmed) KL-2611-A001: 部门负责人 张伟(M001) 批准借用钥匙" in result.output, result.output
+    md = office.run("review", "main..loan", "--format", "md", now=at("10:05")).output
+    assert "### 待审批人本人确认" in md and "`csops confirm KL-2611-A001`" in md
+    office.confirm("M001", "KL-2611-A001", at("10:10"))
+    assert "待本人确认" not in office.run("review", "main..loan", now=at("10:15")).output

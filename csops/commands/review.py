@@ -19,9 +19,12 @@ def review(session: Session, rev_range: str, fmt: str | None) -> None:
     """What a branch changes, in business words, for the reviewer of a pull request.
 
     Lists each record the range touches field by field (严重程度 轻微 → 重大) with the events it appends
-    and the commits, every changed policy parameter (before → after), the audit's findings over the
-    range and the validation of the touched records. Exit 1 when anything needs a reviewer's
-    attention: an error, a bent history, or a policy change.
+    and the commits, every changed policy parameter (before → after), the approvals on them still
+    waiting for the approver's own confirmation, the audit's findings over the range, and the
+    validation findings the branch introduces: the branch head's tree checked against its base's,
+    both read from git (whatever is checked out), so what was wrong before the branch is not
+    blamed on it. Exit 1 when anything needs a reviewer's attention: an error the branch brings,
+    a bent history, or a policy change.
 
     \b
     Example:
@@ -31,7 +34,6 @@ def review(session: Session, rev_range: str, fmt: str | None) -> None:
     """
     from csops import git
     from csops.audit import audit as run_audit
-    from csops.checker import check
 
     fmt = fmt or session.format or "text"
     if ".." not in rev_range:
@@ -48,8 +50,8 @@ def review(session: Session, rev_range: str, fmt: str | None) -> None:
                 "merge the base into the branch first")
     ctx = session.load()
     audited, changes = run_audit(session.root, rev_range, ctx.staff)
-    touched = sorted({c.path for c in changes})
-    validated = check(session.root, session.now_option or datetime.now(UTC), only=set(touched))
+    base, tip = _ends(session.root, rev_range)
+    validated, fixed = _introduced(session.root, base, tip, session.now_option or datetime.now(UTC))
     names = {sid: person.name for sid, person in ctx.staff.items()}
     records = _records(changes, names)
     problems = [f.as_dict() for f in audited.sorted()] + [f.as_dict() for f in validated.sorted()]
@@ -57,7 +59,8 @@ def review(session: Session, rev_range: str, fmt: str | None) -> None:
     policy_changed = any(r["kind"] == "policy" and r["fields"] for r in records)
     attention = errors > 0 or policy_changed
     report = {"range": rev_range, "commits": len({c.commit.sha for c in changes}), "records": records,
-              "findings": problems, "errors": errors, "policy_changed": policy_changed, "ok": not attention}
+              "findings": problems, "errors": errors, "fixed": fixed, "unconfirmed": _unconfirmed(records, changes, names),
+              "policy_changed": policy_changed, "ok": not attention}
     if fmt == "json":
         session.emit_json(report)
     elif fmt == "md":
@@ -65,6 +68,60 @@ def review(session: Session, rev_range: str, fmt: str | None) -> None:
     else:
         _text(report, audited.sorted() + validated.sorted())
     sys.exit(1 if attention else 0)
+
+
+def _ends(root: Any, rev_range: str) -> tuple[str, str]:
+    """(base, tip) of ``A..B`` (A, B) or ``A...B`` (their merge base, B); an empty side is HEAD."""
+    from csops import git
+
+    if "..." in rev_range:
+        a, _, b = rev_range.partition("...")
+        tip = b or "HEAD"
+        return git.merge_base(root, a or "HEAD", tip) or (a or "HEAD"), tip
+    a, _, b = rev_range.partition("..")
+    return a or "HEAD", b or "HEAD"
+
+
+def _introduced(root: Any, base: str, tip: str, now: datetime) -> tuple[Any, int]:
+    """The findings the branch introduces: validation of the tip's tree less that of the base's
+    (each commit's tree read from git into a temporary index: no checkout, whatever is checked out),
+    and how many findings of the base the branch removes."""
+    from collections import Counter
+
+    from csops import git
+    from csops.checker import check
+    from csops.findings import Result
+
+    with git.tree_as_index(root, tip):
+        after = check(root, now, from_index=True)
+    with git.tree_as_index(root, base):  # incremental from the tip's: only what the branch changed
+        before = check(root, now, from_index=True)
+    seen = Counter((f.path, f.rule, f.message) for f in before.findings)
+    introduced = []
+    for f in after.findings:
+        key = (f.path, f.rule, f.message)
+        if seen[key]:
+            seen[key] -= 1
+        else:
+            introduced.append(f)
+    return Result(findings=introduced, files_checked=after.files_checked), sum(seen.values())
+
+
+def _unconfirmed(records: list[dict[str, Any]], changes: list[Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Approvals on the touched records, as the tip has them, that someone else typed in and the
+    approver has not confirmed yet (csops confirm): the reviewer should know they are only claims."""
+    from csops.approvals import unconfirmed
+
+    last = {c.path: c.after for c in changes}
+    out = []
+    for entry in records:
+        data = last.get(entry["path"])
+        if not isinstance(data, dict) or entry["kind"] not in ("ticket", "key", "key_loan", "hazmat", "swap"):
+            continue
+        for approval in unconfirmed(data, entry["kind"]):
+            out.append({"record": entry["record"], "approver": approval.approver, "rule": approval.rule,
+                        "text": approval.text(lambda sid: f"{names.get(sid, sid)}({sid})")})
+    return out
 
 
 #: Said of every policy change (issue 10, item 6: csops.policy_history).
@@ -128,8 +185,12 @@ def _text(report: dict[str, Any], findings: list[Any]) -> None:
             click.echo(f"      施行: {entry['effect']}")
         for action in entry["actions"]:
             click.echo(f"      {action['at'][:16].replace('T', ' ')} {action['author']}: {action['summary']}")
+    for item in report["unconfirmed"]:
+        click.echo(f"  待本人确认 (unconfirmed) {item['record']}: {item['text']} — {item['rule']}, csops confirm {item['record']}")
     for finding in findings:
         click.echo("  " + finding.as_text().replace("\n", "\n  "))
+    if report["fixed"]:
+        click.echo(f"  本分支消除了 {report['fixed']} 个原有问题 (findings of the base the branch removes)")
     click.echo(f"结论 (verdict): {_verdict(report)}")
 
 
@@ -152,8 +213,16 @@ def _markdown(report: dict[str, Any]) -> str:
             lines.append(f"- **施行**: {entry['effect']}")
         lines += [f"- `{a['commit']}` {cell(a['author'])}: {cell(a['summary'])}" for a in entry["actions"]]
         lines.append("")
+    if report["unconfirmed"]:
+        lines += ["### 待审批人本人确认 (unconfirmed approvals)", ""]
+        lines += [f"- `{u['record']}` {cell(u['text'])} — `{u['rule']}`, `csops confirm {u['record']}`"
+                  for u in report["unconfirmed"]]
+        lines.append("")
+    if report["fixed"]:
+        lines += [f"本分支消除了 {report['fixed']} 个原有问题。", ""]
     if report["findings"]:
-        lines += ["### 发现的问题 (findings)", "", "| 级别 | 规则 | 位置 | 说明 |", "|---|---|---|---|"]
+        lines += ["### 本分支带来的问题 (findings the branch introduces)", "", "| 级别 | 规则 | 位置 | 说明 |",
+                  "|---|---|---|---|"]
         lines += [f"| {cell(f['severity'])} | `{f['rule']}` | {cell(f['path'])}:{f['line']} | {cell(f['message'])} |"
                   for f in report["findings"]]
     return "\n".join(lines).rstrip() + "\n"
