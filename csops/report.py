@@ -496,3 +496,61 @@ def _hazmat(ctx: Context, start: datetime, end: datetime) -> dict[str, Any]:
     balance = [{"item": k, "item_label": names.get(k, k), "qty": round(v, 6), "unit": units.get(k, "")}
                for k, v in sorted(balances(ctx, min(end, ctx.now)).items())]
     return {"draws": draws, "stock_in": stock_in, "balance": balance, "problems": problems}
+
+
+# -- CSV: every table of the summary, one file each -----------------------------------------------
+
+
+def tables(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The summary's tables by name (``tickets.by_type``, ``kpis.rows`` ...), each a list of flat rows:
+    a list of mappings is a table, a mapping of plain values a table of one row, and the report's
+    own plain fields (month, office, due, ...) the ``summary`` table. The same data the Markdown,
+    HTML and JSON are made from; nested values in a cell are JSON."""
+    import json
+
+    def cell(value: Any) -> Any:
+        return value if value is None or isinstance(value, (str, int, float, bool)) else \
+            json.dumps(value, ensure_ascii=False)
+
+    def plain(value: Any) -> bool:
+        return value is None or isinstance(value, (str, int, float, bool))
+
+    out: dict[str, list[dict[str, Any]]] = {}
+
+    def walk(name: str, value: Any) -> None:
+        if isinstance(value, list):
+            if value and all(isinstance(row, dict) for row in value):
+                out[name] = [{k: cell(v) for k, v in row.items()} for row in value]
+            elif value and all(plain(v) for v in value):
+                out[name] = [{"value": v} for v in value]
+            return
+        if not isinstance(value, dict):
+            return
+        if value and all(isinstance(v, dict) and v and all(plain(x) for x in v.values()) for v in value.values()):
+            out[name] = [{"key": k, **v} for k, v in value.items()]  # e.g. the KPIs: one row each
+            return
+        flat = {k: v for k, v in value.items() if plain(v)}
+        if flat:
+            out[name] = [flat]
+        for key, inner in value.items():
+            if not plain(inner):
+                walk(f"{name}.{key}", inner)
+
+    out["summary"] = [{k: v for k, v in data.items() if plain(v)}]
+    for key, value in data.items():
+        if not plain(value):
+            walk(key, value)
+    return out
+
+
+def csv_text(rows: list[dict[str, Any]]) -> str:
+    """One table as CSV, columns in the order they first appear."""
+    import csv
+    import io
+
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

@@ -223,3 +223,33 @@ def test_TKT_CB_01_the_report_says_the_policy_s_callback_hours(tmp_path: Path) -
     policy.write_text(text.replace("complaint_hours: 24", "complaint_hours: 12", 1), encoding="utf-8")
     changed = office.ok("--now", NOW, "report", "monthly", "--month", "2026-10").output
     assert "投诉12小时内回访" in changed and "投诉24小时内回访" not in changed
+
+
+def test_csv_writes_every_table_of_the_same_data_for_a_spreadsheet(demo: Office, october: dict, tmp_path: Path) -> None:
+    """RPT-01 / issue 13: --format csv is the data the JSON has, one file per table, UTF-8 with the
+    BOM Excel needs for Chinese, in a folder named as the report; an issued version stays."""
+    import csv
+    import re
+
+    out = tmp_path / "reports"
+    assert demo.run("--now", NOW, "report", "monthly", "--month", "2026-10", "--format", "csv").exit_code == 2
+    result = demo.ok("--now", NOW, "report", "monthly", "--month", "2026-10", "--format", "csv", "--out", f"{out}/")
+    folder = out / "丰汇大厦客户服务中心_2026-10_v1"
+    assert str(folder) in result.output and not list(out.glob(".csops-*"))
+
+    def read(name: str) -> list[dict[str, str]]:
+        raw = (folder / f"{name}.csv").read_bytes()
+        assert raw.startswith("\ufeff".encode()), name
+        return list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+
+    by_type = read("tickets.by_type")
+    assert [(r["type"], int(r["total"]), int(r["overdue"])) for r in by_type] == \
+        [(r["type"], r["total"], r["overdue"]) for r in october["tickets"]["by_type"]]
+    kpis = {r["key"]: r for r in read("kpis")}
+    assert set(kpis) == set(october["kpis"]) and kpis["KPI-01"]["label"] == october["kpis"]["KPI-01"]["label"]
+    assert read("summary")[0]["due"] == "2026-11-05"
+    assert len(read("tickets.breached")) == len(october["tickets"]["breached"])
+    for path in folder.iterdir():  # REG-PHN-01: no full mobile number on an output
+        assert not re.search(r"1[3-9]\d{9}", path.read_text(encoding="utf-8-sig")), path.name
+    again = demo.run("--now", NOW, "report", "monthly", "--month", "2026-10", "--format", "csv", "--out", str(out))
+    assert again.exit_code == 2 and "--revision 2" in again.output
