@@ -429,6 +429,15 @@ def test_TKT_QC_04_kesu_quantities_make_sense() -> None:
     assert not rule_hits(ticket("kesu", kesu={**facts, "qty": 12, "defect_qty": 12}), "TKT-QC-04")
 
 
+def test_TKT_QC_05_a_quantity_not_yet_known_reads_the_sentence() -> None:
+    facts = BASE["kesu"]["kesu"]
+    for vague in ("数量待定", "客户还在加工中, 数量未确定", "退换数量不确定"):
+        hits = rule_hits(ticket("kesu", kesu={**facts, "customer_request": vague}), "TKT-QC-05")
+        assert hits and "客户加工中未确定" in hits[0], vague
+    for clear in ("客户加工中未确定", "退货 20 件并赔偿", "换货"):
+        assert not rule_hits(ticket("kesu", kesu={**facts, "customer_request": clear}), "TKT-QC-05"), clear
+
+
 def test_TKT_GEN_10_patrol_finding_names_project_manager() -> None:
     assert rule_hits(ticket("repair", origin="inspection"), "TKT-GEN-10")
     assert rule_hits(ticket("repair", origin="inspection", reported_by="CS001"), "TKT-GEN-10")

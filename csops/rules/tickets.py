@@ -938,6 +938,21 @@ def kesu_facts(t: Ticket, ctx: Context) -> Iterator[Problem]:
                       ("kesu", "defect_qty"), "check --defect-qty against --qty")
 
 
+#: TKT-QC-05: what 客户要求 says, word for word, while the customer is still processing the goods.
+QTY_UNKNOWN = "客户加工中未确定"
+_UNSURE = ("未确定", "不确定", "待定", "未定", "加工中", "不清楚")
+
+
+@record_rule("TKT-QC-05", "ticket", title="a quantity not yet known reads exactly 客户加工中未确定")
+@_ticket
+def kesu_quantity_unknown(t: Ticket, ctx: Context) -> Iterator[Problem]:
+    request = (t.kesu.customer_request or "").strip() if t.type is T.kesu and t.kesu is not None else ""
+    if request and request != QTY_UNKNOWN and any(word in request for word in _UNSURE):
+        yield Problem(f"客户要求 「{request}」 says the quantity is not known yet: the form reads exactly "
+                      f"「{QTY_UNKNOWN}」", ("kesu", "customer_request"),
+                      f"--customer-request {QTY_UNKNOWN} (and the return or exchange quantity once the customer knows it)")
+
+
 @tree_rule("TKT-CMP-12", title="the complaint office and phone are configured for customer-facing forms",
            severity=Level.warning, enforcement="validation error (site config)",
            group=lambda r, ctx: "complaint" if isinstance(r, Ticket) and r.type is T.complaint else None,
