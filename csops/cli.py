@@ -68,7 +68,7 @@ SHORT_HELP: dict[str, str] = {
     "kpi": 'Ticket KPIs of a month (§6.2): callback rates, satisfaction, valid complaints, SLA compliance.',
     "meeting": 'Meeting minutes (会议纪要): decisions with an owner and a deadline.',
     "merge-driver": "Merge driver for git: join both branches' new events of one record (run by git, not by hand).",
-    "report": 'Reports from the records: the monthly summary (月度报告, RULES.md §6.3).',
+    "report": 'Reports from the records: the monthly summary (月度报告, RULES.md §6.3), the sampling callback list.',
     "review": 'What a branch changes, in business words, for the reviewer of a pull request.',
     "roster": 'The monthly duty roster: posts, shifts, who is on which shift, the duty manager.',
     "rules": 'List the rules csops enforces, with their RULES.md IDs.',

@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 #: Set in the environment of a commit csops makes itself: its hook need not check the tree again.
 CHECKED_ENV = "CSOPS_CHECKED_COMMIT"
@@ -219,6 +220,18 @@ def tree_as_index(cwd: Path, rev: str) -> Iterator[None]:
 def merge_base(cwd: Path, a: str, b: str) -> str | None:
     proc = run(["merge-base", a, b], cwd, check=False)
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def resolve_commit(cwd: Path, rev: str) -> str | None:
+    """The full id of commit ``rev`` (a short id, a branch, a tag); None when it names none."""
+    proc = run(["rev-parse", "-q", "--verify", f"{rev}^{{commit}}"], cwd, check=False)
+    return (proc.stdout.decode().strip() or None) if proc.returncode == 0 else None
+
+
+def last_commit_before(cwd: Path, when: Any) -> str | None:
+    """The last commit on HEAD's first-parent line committed at or before ``when`` (a datetime)."""
+    proc = run(["rev-list", "-1", "--first-parent", f"--before={when.isoformat()}", "HEAD"], cwd, check=False)
+    return (proc.stdout.decode().strip() or None) if proc.returncode == 0 else None
 
 
 def refresh_index(cwd: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,11 +19,12 @@ if TYPE_CHECKING:
 
 @click.group()
 def report() -> None:
-    """Reports from the records: the monthly summary (月度报告, RULES.md §6.3).
+    """Reports from the records: the monthly summary (月度报告, RULES.md §6.3), the sampling callback list.
 
     \b
     Example:
       csops report monthly --month 2026-10 --out reports/
+      csops report sampling --quarter 2026Q4
     """
 
 
@@ -139,3 +140,83 @@ def _write_tables(ctx: Context, data: dict[str, object], parent: Path, month: st
             shutil.rmtree(staging, ignore_errors=True)
         raise click.ClickException(f"cannot write {folder}: {exc.strerror or exc}; nothing was written") from exc
     click.echo(f"已导出月度报告的 {len(found)} 张表 (tables written): {folder}/  提交期限 {data['due']} (RPT-01)")
+
+
+@report.command("sampling")
+@click.option("--quarter", help="YYYYQn, e.g. 2026Q4 (default: the last quarter that has ended).")
+@click.option("--seed", help="The commit whose id seeds the draw (default: the last commit at the quarter's end).")
+@list_format_option
+@click.pass_obj
+def sampling(session: Session, quarter: str | None, seed: str | None) -> None:
+    """The quarterly sampling callback list (抽样回访, TKT-CB-06, KPI-07): 20% of the quarter's handled
+    repairs, per department that handled them, for the CS-centre director to call back.
+
+    The draw is reproducible: each repair's place is the SHA-256 of the seed commit, the quarter
+    and its id, so anyone with the history draws the same list (the output says how). The rate
+    is the policy's kpi.sampling_rate. --format csv gives the call list for a spreadsheet.
+
+    \b
+    Example:
+      csops report sampling --quarter 2026Q4
+      csops report sampling --quarter 2026Q4 --format csv > 2026Q4抽样回访.csv
+      csops report sampling --quarter 2026Q4 --seed 3f2a1bc
+    """
+    from pathlib import PurePosixPath
+
+    from csops import git
+    from csops.facts import records_at
+    from csops.privacy import mask_name, mask_phone
+    from csops.sampling import draw, population, quarter_bounds, seed_commit
+
+    ctx = session.load()
+    tz = ctx.calendar.tz
+    if quarter is None:
+        local = ctx.calendar.local(session.now)
+        q = (local.month - 1) // 3  # this quarter, 0-based; the last ended one is the one before
+        quarter = f"{local.year - 1}Q4" if q == 0 else f"{local.year}Q{q}"
+    try:
+        start, end = quarter_bounds(tz, quarter)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--quarter") from exc
+    quarter = quarter.upper()
+    if seed is not None:
+        found = git.resolve_commit(session.root, seed)
+        if found is None:
+            raise click.BadParameter(f"{seed!r} is not a commit of this repository", param_hint="--seed")
+        seed = found
+    else:
+        seed = seed_commit(session.root, end)
+        if seed is None:
+            raise click.UsageError("no commit before the quarter's end to seed the draw: give --seed COMMIT")
+    rate = ctx.policy.kpi.sampling_rate
+    people = population(ctx, start, end)
+    by_id = {PurePosixPath(rel).stem: (rel, handler, department) for rel, (handler, department) in people.items()}
+    drawn = draw({tid: department for tid, (_, _, department) in by_id.items()}, rate, seed, quarter)
+    tickets: dict[str, Any] = {t.id: t for t in records_at(ctx, "ticket", [by_id[d.ticket][0] for d in drawn])}
+    rows: list[dict[str, Any]] = []
+    for n, d in enumerate(drawn, 1):
+        t = tickets.get(d.ticket)
+        handler = by_id[d.ticket][1]
+        rows.append({
+            "no": n, "ticket": d.ticket, "department": d.stratum, "handler": handler, "handler_name": ctx.name(handler),
+            "received_at": t.received_at.isoformat() if t else None, "subject": (t.subject or t.content or "")[:30] if t else "",
+            "customer": mask_name(t.customer.name) if t else None, "contact": mask_phone(t.customer.contact) if t else None,
+            "rank": d.rank[:16],
+        })
+    again = f"csops report sampling --quarter {quarter} --seed {seed[:12]}"
+    if session.format == "json":
+        session.emit_json({"quarter": quarter, "seed": seed, "rate": rate, "population": len(by_id),
+                           "drawn": len(rows), "redraw": again, "rows": rows})
+        return
+    if session.emit_rows(rows):
+        return
+    complete = end <= session.now
+    click.echo(f"{ctx.policy.office.name} {quarter} 抽样回访 (TKT-CB-06): 已处理报修 {len(by_id)} 张, "
+               f"按处理部门各抽 {rate:.0%}, 共 {len(rows)} 张")
+    click.echo(f"  种子 (seed): 提交 {seed[:12]}{'' if complete else ' (季度未结束: 季度结束后再抽, 名单才不再变)'}; "
+               f"复核: {again}")
+    for row in rows:
+        click.echo(f"  {row['no']:>3}. {row['ticket']}  {row['department']}  {row['handler_name']}  "
+                   f"{(row['received_at'] or '')[:10]}  {row['customer'] or ''} {row['contact'] or ''}  {row['subject']}")
+    if not rows:
+        click.echo("  (本季度没有已处理的报修)")
