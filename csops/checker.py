@@ -478,7 +478,10 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     # The other view's snapshot serves when this one has none: the hook's first run after a check
     # of the working tree then reads the staged changes, not the whole index (26 s at 100k). Nothing
     # in a snapshot but the files' order depends on the view, and the order is made anew below.
-    snap = cache.snapshots.get(mode) or cache.snapshots.get("worktree" if mode == "index" else "index")
+    # A sound snapshot (see below) of either view is worth more than an unsound one of this view.
+    views = [s for s in (cache.snapshots.get(mode), cache.snapshots.get("worktree" if mode == "index" else "index"))
+             if s is not None]
+    snap = next((s for s in views if s.window is not None and within(*s.window, now)), views[0] if views else None)
     policy_rel = f"{RECORDS}/policy.yaml"
     if snap is None or listing.get(policy_rel) != snap.listing.get(policy_rel):
         return None
@@ -544,11 +547,14 @@ def _incremental(cache: ResultCache, mode: str, listing: dict[str, str], now: da
     ]
     fps = Fingerprints(entries)
     reread = set(fresh) | set(gone)
-    # Inside the window of a snapshot this view made, every evaluation of its entries held at its
+    # Inside the window of a sound snapshot, every evaluation of its entries held at its
     # fingerprints. The stale ones are then those that read what moved since: a kind whose
     # fingerprint changed, or a record read by id among the files read again. A set test per
     # evaluation instead of a comparison of every read with the fingerprints (0.6 s at 100,000).
-    sound = snap is cache.snapshots.get(mode) and snap.window is not None and within(*snap.window, now)
+    # The other view's snapshot serves as well (the hook's first look at new staged files): the
+    # evaluations are the same by file and blob, only the files' order differs, and that is made
+    # anew; a run of this view that re-ran anything has cleared that snapshot's window.
+    sound = snap.window is not None and within(*snap.window, now)
     moved: set[str] = set()
     if sound:
         moved = {k for k, fp in fps.kinds.items() if snap.fingerprints.get(k) != fp}

@@ -234,6 +234,15 @@ def last_commit_before(cwd: Path, when: Any) -> str | None:
     return (proc.stdout.decode().strip() or None) if proc.returncode == 0 else None
 
 
+def index_tree(cwd: Path, prefix: str) -> str | None:
+    """The tree id the index holds for ``prefix`` (what a commit now would record there), or None
+    (a conflict, nothing under it). git computes it from the index's cache of trees, redoing only
+    the folders a ``git add`` touched: the staged view's "nothing changed" without listing every
+    file to Python. It writes those tree objects, as the commit would."""
+    proc = run(["write-tree", f"--prefix={prefix}/"], cwd, check=False)
+    return (proc.stdout.decode().strip() or None) if proc.returncode == 0 else None
+
+
 def refresh_index(cwd: Path) -> None:
     """Refresh the index's stat data, as ``git status`` does opportunistically.
 

@@ -453,3 +453,36 @@ def test_staged_edits_checked_then_discarded_leave_the_worktree_answer_increment
     subprocess.run(["git", "-C", str(demo), "reset", "-q", "--hard"], check=True)
     stats = same_as_cold(demo, DEMO_NOW)
     assert stats["partial"] and stats["evaluated"] <= 20  # the 5 tickets and their groups, not all
+
+
+def test_the_hook_s_second_look_at_the_same_staged_files_is_answered_from_the_index_tree(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`validate --staged` names the staged view by git's tree id of records/ in the index
+    (`git write-tree`): the same staged files again are answered from the summary without listing
+    the index; other staged files are listed and checked."""
+    import csops.store
+    from tests.fixtures import Office
+
+    office = Office(demo_repo(tmp_path / "demo"))
+    ticket = _ticket_files(office.root)[0]
+    ticket.write_text(ticket.read_text(encoding="utf-8") + "# 备注\n", encoding="utf-8")
+    office.git("add", "-A")
+    first = office.run("validate", "--staged", now=DEMO_NOW)
+    real = csops.store.listing
+    calls: list[bool] = []
+
+    def counted(root: Path, *, from_index: bool = False) -> dict[str, str] | None:
+        calls.append(from_index)
+        return real(root, from_index=from_index)
+
+    monkeypatch.setattr(csops.store, "listing", counted)
+    again = office.run("validate", "--staged", now=DEMO_NOW)
+    assert again.output == first.output and again.exit_code == first.exit_code and calls == []
+    other = _ticket_files(office.root)[1]
+    other.write_text(other.read_text(encoding="utf-8") + "# 另一个备注\n", encoding="utf-8")
+    office.git("add", "-A")
+    third = office.run("validate", "--staged", now=DEMO_NOW)
+    assert calls == [True] and third.exit_code == first.exit_code
+    cold = check(office.root, DEMO_NOW, from_index=True, use_cache=False)
+    assert third.output.splitlines()[-1] == f"{cold.files_checked} 个文件已检查: {len(cold.errors)} 个错误, " \
+        f"{len(cold.warnings)} 个警告 ({cold.files_checked} files checked: {len(cold.errors)} errors, {len(cold.warnings)} warnings)"

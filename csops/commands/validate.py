@@ -63,10 +63,14 @@ def validate(session: Session, paths: tuple[Path, ...], staged: bool) -> None:
         from csops.incremental import summary_answer
         from csops.store import RECORDS, listing
 
-        if not staged:  # a clean checkout: git's tree id alone says whether it is the one last checked
-            tree = git.clean_tree(root, RECORDS)
-            if tree is not None:
-                result = summary_answer(root, mode, None, session.clock, tree=tree)
+        # The tree id alone says whether this is the tree last checked: for a clean checkout HEAD's,
+        # for the staged view the index's own (the hook's second look at the same staged files).
+        def tree_now() -> str | None:
+            return git.index_tree(root, RECORDS) if staged else git.clean_tree(root, RECORDS)
+
+        tree = tree_now()
+        if tree is not None:
+            result = summary_answer(root, mode, None, session.clock, tree=tree)
         if result is None:
             fast = listing(root, from_index=staged)
             if fast is not None:
@@ -75,7 +79,7 @@ def validate(session: Session, paths: tuple[Path, ...], staged: bool) -> None:
                 from csops.checker import check
 
                 result = check(root, session.clock, from_index=staged, only=only, known_listing=fast)
-            if tree is not None and fast is not None and git.clean_tree(root, RECORDS) == tree:
+            if tree is not None and fast is not None and tree_now() == tree:
                 from csops.incremental import remember_tree
 
                 remember_tree(root, mode, fast, tree)  # still that tree after the check: note it
