@@ -192,3 +192,20 @@ def test_a_row_the_rules_refuse_is_named_by_its_row(tmp_path: Path) -> None:
     assert result.exit_code == 1 and office.commits() == before
     assert f"{tmp_path / 'k.csv'}:3:1: error KEY-VAC-01" in result.output, result.output
     assert not (office.root / "records" / "keys").exists() or not any((office.root / "records" / "keys").iterdir())
+
+
+def test_the_shipped_templates_import_into_a_new_office(tmp_path: Path) -> None:
+    """docs/samples/花名册模板.csv and 钥匙登记表模板.csv are what README points a new office to."""
+    from tests.fixtures import PROJECT
+
+    office = new_office(tmp_path / "office")
+    git(office.root, "config", "user.name", "张伟")
+    git(office.root, "config", "user.email", "zhangwei@example.com")
+    samples = PROJECT / "docs" / "samples"
+    staff = at_keyboard(office, "张伟", "zhangwei@example.com", "import", "staff", str(samples / "花名册模板.csv"))
+    assert staff.exit_code == 0 and "员工 5" in staff.output, staff.output
+    keys = at_keyboard(office, "张伟", "zhangwei@example.com", "--as", "A001", "import", "keys",
+                       str(samples / "钥匙登记表模板.csv"))
+    assert keys.exit_code == 0 and "钥匙 3" in keys.output, keys.output
+    checked = office.run("--format", "json", "validate", now=NOW)
+    assert json.loads(checked.stdout)["errors"] == 0
