@@ -410,15 +410,16 @@ def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
-def kpis(ctx: Any, start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
-    """Ticket KPIs over tickets received in ``[start, end)``, as of ``now``.
+def kpis(ctx: Any, start: datetime, end: datetime, now: datetime, targets: Policy | None = None) -> dict[str, Any]:
+    """Ticket KPIs over tickets received in ``[start, end)``, as of ``now``; the targets those of
+    ``targets`` when given (a review's "what if this policy were merged").
 
     KPI-05's denominator is not in the sources; this uses all tickets of the period (RULES.md §6.2).
     """
     from csops.facts import tickets_received
 
     # The targets in force at the period's end: a later policy edit leaves a past month's figures.
-    policy = ctx.policy_at(end - timedelta(microseconds=1))
+    policy = targets or ctx.policy_at(end - timedelta(microseconds=1))
     tickets = tickets_received(ctx, start, end)
     repairs = [t for t in tickets if t.type is TicketType.repair and t.of_action("resolve")]
     external = [t for t in repairs if not t.customer.internal]

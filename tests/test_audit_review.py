@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.fixtures import Office
 
@@ -175,3 +176,32 @@ def test_review_lists_approvals_still_waiting_for_the_approver(office: Office) -
     assert "### 待审批人本人确认" in md and "`csops confirm KL-2611-A001`" in md
     office.confirm("M001", "KL-2611-A001", at("10:10"))
     assert "待本人确认" not in office.run("review", "main..loan", now=at("10:15")).output
+
+
+def test_review_of_a_kpi_target_change_names_the_running_month_s_verdicts_it_moves(tmp_path: Path) -> None:
+    """Issue 11: a month's KPI targets are the policy's at the month's end (csops.policy_history), so
+    merging a target change moves the running month's verdicts (and no past month's): the review says
+    which, before → after. The demo office: November has 27 tickets, 6 valid complaints among them."""
+    from tests.fixtures import demo_repo
+
+    now = "2026-11-23T09:00:00+08:00"
+    office = Office(demo_repo(tmp_path / "demo"))
+    kpi = json.loads(office.ok("kpi", "--month", "2026-11", "--format", "json", now=now).output)
+    valid_rate = kpi["kpis"]["KPI-05"]
+    assert valid_rate["value"] is not None and 0.01 < valid_rate["value"] < 0.3 and valid_rate["ok"] is False
+    office.git("checkout", "-qb", "targets")
+    policy = office.root / "records" / "policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text.replace("valid_complaint_rate: 0.01", "valid_complaint_rate: 0.3", 1), encoding="utf-8")
+    office.git("commit", "-qam", "有效投诉率目标 30%")
+    payload = json.loads(office.run("review", "main..targets", "--format", "json", now=now).output)
+    effect = next(r for r in payload["records"] if r["kind"] == "policy")["kpi_effect"]
+    assert effect["month"] == "2026-11"
+    assert [m["key"] for m in effect["moved"]] == ["KPI-05"]
+    moved = effect["moved"][0]
+    assert (moved["target_before"], moved["target_after"], moved["ok_before"], moved["ok_after"]) == (0.01, 0.3, False, True)
+    assert moved["value"] == valid_rate["value"]
+    text_out = office.run("review", "main..targets", now=now).output
+    assert "本月 (2026-11) KPI 有效投诉率(÷工单总数)" in text_out and "目标 0.01 → 0.3, 未达标 → 达标" in text_out
+    # A past month's figures keep the targets of their own end: October is not named.
+    assert "2026-10" not in json.dumps(effect)

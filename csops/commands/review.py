@@ -54,6 +54,12 @@ def review(session: Session, rev_range: str, fmt: str | None) -> None:
     validated, fixed = _introduced(session.root, base, tip, session.now_option or datetime.now(UTC))
     names = {sid: person.name for sid, person in ctx.staff.items()}
     records = _records(changes, names)
+    for entry in records:
+        versions = entry.pop("_versions", None)
+        if versions is not None:
+            effect = _kpi_effect(ctx, versions, session.now_option or datetime.now(UTC))
+            if effect is not None:
+                entry["kpi_effect"] = effect
     problems = [f.as_dict() for f in audited.sorted()] + [f.as_dict() for f in validated.sorted()]
     errors = len(audited.errors) + len(validated.errors)
     policy_changed = any(r["kind"] == "policy" and r["fields"] for r in records)
@@ -157,8 +163,48 @@ def _records(changes: list[Any], names: dict[str, str]) -> list[dict[str, Any]]:
         entry["events"] = [event_text(e, names) for e in new_events(before, after)]
         if entry["kind"] == "policy" and entry["fields"]:
             entry["effect"] = POLICY_FORWARD
+            entry["_versions"] = (before, after)
         out.append(entry)
     return out
+
+
+def _kpi_effect(ctx: Any, versions: tuple[Any, Any], now: datetime) -> dict[str, Any] | None:
+    """The running month's KPIs whose target or verdict the policy change moves (its targets are
+    those in force at the month's end, so a merge now sets them; past months keep theirs)."""
+    from pydantic import ValidationError
+
+    from csops.models.policy import Policy
+    from csops.report import month_bounds
+    from csops.sla import kpis
+
+    try:
+        old, new = (Policy.model_validate(v) for v in versions)
+    except (ValidationError, TypeError):
+        return None  # validate reports a broken policy
+    month = ctx.calendar.local(now).strftime("%Y-%m")
+    start, end = month_bounds(ctx.calendar, month)
+    before, after = kpis(ctx, start, end, now, targets=old), kpis(ctx, start, end, now, targets=new)
+    moved = [{"key": key, "label": row["label"], "value": row["value"], "target_before": before[key]["target"],
+              "target_after": row["target"], "ok_before": before[key]["ok"], "ok_after": row["ok"]}
+             for key, row in after.items() if key in before and
+             (before[key]["target"], before[key]["ok"]) != (row["target"], row["ok"])]
+    return {"month": month, "moved": moved}
+
+
+def _kpi_lines(entry: dict[str, Any]) -> list[str]:
+    """「本月 (2026-12) KPI 回访满意率 0.93: 目标 0.95 → 0.9, 未达标 → 达标」 for each KPI the change moves."""
+    effect = entry.get("kpi_effect")
+    if not effect:
+        return []
+
+    def verdict(ok: bool | None) -> str:
+        return "无数据" if ok is None else ("达标" if ok else "未达标")
+
+    if not effect["moved"]:
+        return [f"本月 ({effect['month']}) KPI: 目标与结论均不变"]
+    return [f"本月 ({effect['month']}) KPI {m['label']} {m['value'] if m['value'] is not None else '-'}: "
+            f"目标 {m['target_before']} → {m['target_after']}, {verdict(m['ok_before'])} → {verdict(m['ok_after'])}"
+            for m in effect["moved"]]
 
 
 def _flag(entry: dict[str, Any]) -> str:
@@ -183,6 +229,8 @@ def _text(report: dict[str, Any], findings: list[Any]) -> None:
             click.echo(f"      + {event}")
         if entry.get("effect"):
             click.echo(f"      施行: {entry['effect']}")
+        for line in _kpi_lines(entry):
+            click.echo(f"      {line}")
         for action in entry["actions"]:
             click.echo(f"      {action['at'][:16].replace('T', ' ')} {action['author']}: {action['summary']}")
     for item in report["unconfirmed"]:
@@ -211,6 +259,7 @@ def _markdown(report: dict[str, Any]) -> str:
         lines += [f"- 新增: {cell(e)}" for e in entry["events"]]
         if entry.get("effect"):
             lines.append(f"- **施行**: {entry['effect']}")
+        lines += [f"- {cell(line)}" for line in _kpi_lines(entry)]
         lines += [f"- `{a['commit']}` {cell(a['author'])}: {cell(a['summary'])}" for a in entry["actions"]]
         lines.append("")
     if report["unconfirmed"]:
