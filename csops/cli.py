@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from csops import __version__
+from csops.completion import staff_ids
 
 #: Command name → "module:attribute". One line per command group.
 COMMANDS: dict[str, str] = {
@@ -203,7 +204,7 @@ INSTANT = Instant()
 @click.version_option(__version__, prog_name="csops")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
               help="Records repository (the folder holding records/). Default: found from the current folder.")
-@click.option("--as", "as_staff", metavar="工号", help="Act as this member of staff (default: your git email mapped through the roster).")
+@click.option("--as", "as_staff", metavar="工号", shell_complete=staff_ids, help="Act as this member of staff (default: your git email mapped through the roster).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format of read commands.")
 @click.option("--no-commit", is_flag=True, help="Write and stage the change but do not commit (for a pull-request workflow).")

@@ -131,3 +131,21 @@ def test_makefile_and_demo_script_agree_on_the_demo_now() -> None:
     from scripts.demo import DEMO_NOW
 
     assert f"DEMO_NOW := {DEMO_NOW.isoformat()}" in (PROJECT / "Makefile").read_text()
+
+
+def test_ids_and_staff_numbers_complete_from_file_names() -> None:
+    """Issue 14 item 6: <TAB> completes ticket ids (one month folder read, newest first), key ids
+    and staff numbers for --as, from the demo office's file names."""
+    from click.shell_completion import ShellComplete
+
+    def complete(args: list[str], incomplete: str) -> list[str]:
+        return [c.value for c in ShellComplete(cli, {}, "csops", "_CSOPS_COMPLETE")
+                .get_completions(["--root", str(PROJECT), *args], incomplete)]
+
+    tickets = complete(["ticket", "show"], "T-2611-A00")
+    assert tickets and tickets == sorted(tickets, reverse=True) and all(t.startswith("T-2611-A00") for t in tickets)
+    assert set(tickets) == {p.stem for p in (PROJECT / "records/tickets/2026/11").glob("T-2611-A00*.yaml")}
+    assert complete(["ticket", "close"], "t-2610-a01")[:1] == ["T-2610-A019"]
+    assert "VU-1203" in complete(["key", "show"], "vu")
+    assert complete(["--as"], "CS") == ["CS001", "CS002", "CS003"]
+    assert complete(["staff", "edit"], "ZZ") == []

@@ -10,6 +10,7 @@ import click
 
 from csops.cli import INSTANT
 from csops.commands import at_option, format_option, interactive, list_format_option, need, refuse
+from csops.completion import key_ids
 
 if TYPE_CHECKING:
     from csops.context import Context
@@ -111,7 +112,7 @@ def key() -> None:
 
 
 @key.command("add")
-@click.argument("key_id", metavar="KEY")
+@click.argument("key_id", metavar="KEY", shell_complete=key_ids)
 @click.option("--name", help="钥匙名称, e.g. 1203单元大门")
 @click.option("--location", help="位置, e.g. 12F 1203")
 @click.option("--category", type=click.Choice(CATEGORIES), help="类别 (KEY-CAT-01/02)")
@@ -158,7 +159,7 @@ def key_add(session: Session, key_id: str, name: str | None, location: str | Non
 
 
 @key.command("lend")
-@click.argument("key_id", metavar="KEY")
+@click.argument("key_id", metavar="KEY", shell_complete=key_ids)
 @click.option("--copy", "copy_no", help="第几套 (default: the first copy in place)")
 @click.option("--to", "borrower", help="借用人工号 (staff only, KEY-NS-01)")
 @click.option("--purpose", help="用途")
@@ -232,7 +233,7 @@ def pick_loan(ctx: Context, key_id: str, copy_no: str | None, loan_id: str | Non
 
 
 @key.command("return")
-@click.argument("key_id", metavar="KEY")
+@click.argument("key_id", metavar="KEY", shell_complete=key_ids)
 @click.option("--copy", "copy_no", help="第几套")
 @click.option("--loan", "loan_id", help="借用记录编号 KL-...")
 @click.option("--by", "returned_by", help="交回人工号 (default: the borrower; KEY-LOAN-02)")
@@ -336,7 +337,7 @@ def key_check(session: Session, notes: tuple[str, ...], at: datetime | None) -> 
 
 
 @key.command("seal")
-@click.argument("key_id", metavar="KEY")
+@click.argument("key_id", metavar="KEY", shell_complete=key_ids)
 @click.option("--seal-no", help="封条号")
 @click.option("--agreement-ref", help="钥匙托管协议编号")
 @click.option("--handover-ref", help="《单元钥匙交接单》编号")
@@ -361,7 +362,7 @@ def key_seal(session: Session, key_id: str, seal_no: str | None, agreement_ref: 
 
 
 @key.command("unseal")
-@click.argument("key_id", metavar="KEY")
+@click.argument("key_id", metavar="KEY", shell_complete=key_ids)
 @click.option("--path", "path", type=click.Choice(["emergency", "forgotten_key"]),
               help="emergency: 紧急情况; forgotten_key: 客户忘带钥匙 (KEY-SEAL-02)")
 @click.option("--reason", help="事由")
@@ -406,7 +407,7 @@ def key_unseal(session: Session, key_id: str, path: str | None, reason: str | No
 
 
 @key.command("reseal")
-@click.argument("key_id", metavar="KEY")
+@click.argument("key_id", metavar="KEY", shell_complete=key_ids)
 @click.option("--seal-no", help="新封条号")
 @click.option("--after", "after_note", help="使用后记录 (KEY-SEAL-06)")
 @click.option("--company-seal", is_flag=True, help="客户已在申请书上加盖公司印章 (KEY-SEAL-05)")
@@ -434,7 +435,7 @@ def key_reseal(session: Session, key_id: str, seal_no: str | None, after_note: s
 
 
 @key.command("lost")
-@click.argument("key_id", metavar="KEY")
+@click.argument("key_id", metavar="KEY", shell_complete=key_ids)
 @click.option("--copy", "copy_no", help="第几套 (default: the copy on loan, or 1)")
 @click.option("--incident", type=click.Choice(["lost", "damaged", "seal_broken"]), default="lost", show_default=True)
 @click.option("--reported-to", "reported_to_security", help="报告备案的保安部人员工号 (KEY-LOSS-01)")
@@ -478,7 +479,7 @@ def key_lost(session: Session, key_id: str, copy_no: str | None, incident: str, 
 
 
 @key.command("found")
-@click.argument("key_id", metavar="KEY")
+@click.argument("key_id", metavar="KEY", shell_complete=key_ids)
 @click.option("--copy", "copy_no", help="第几套")
 @click.option("--found-by", help="拾到人工号")
 @at_option
@@ -501,7 +502,7 @@ def key_found(session: Session, key_id: str, copy_no: str | None, found_by: str 
 
 
 @key.command("rekey")
-@click.argument("key_id", metavar="KEY")
+@click.argument("key_id", metavar="KEY", shell_complete=key_ids)
 @click.option("--requested-by", help="书面申请人工号")
 @click.option("--request", help="书面换锁申请 (事由)")
 @click.option("--approved-by", help="批准换锁的保安部人员工号 (KEY-LOCK-01)")
@@ -534,7 +535,7 @@ def key_rekey(session: Session, key_id: str, requested_by: str | None, request: 
 
 
 @key.command("redistribute")
-@click.argument("key_id", metavar="KEY")
+@click.argument("key_id", metavar="KEY", shell_complete=key_ids)
 @click.option("--copy", "specs", multiple=True, help="N=DEPT[:工号] (repeatable), e.g. 1=cs:A001")
 @at_option
 @click.pass_obj
@@ -706,7 +707,7 @@ def key_list(session: Session, category: str | None) -> None:
 
 
 @key.command("show")
-@click.argument("key_id", metavar="KEY")
+@click.argument("key_id", metavar="KEY", shell_complete=key_ids)
 @format_option
 @click.pass_obj
 def key_show(session: Session, key_id: str) -> None:

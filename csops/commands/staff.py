@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 import click
 
 from csops.commands import list_format_option
+from csops.completion import staff_ids
 
 if TYPE_CHECKING:
     from csops.models.staff import Staff
@@ -47,7 +48,7 @@ def staff_list(session: Session, role: str | None) -> None:
 
 
 @staff.command("add")
-@click.argument("staff_id", metavar="工号")
+@click.argument("staff_id", metavar="工号", shell_complete=staff_ids)
 @click.option("--name", required=True, help="姓名")
 @click.option("--department", required=True, help="Department identifier, e.g. cs, security, engineering.")
 @click.option("--role", "roles", multiple=True, required=True, help="Role identifier (repeatable), e.g. agent.")
@@ -99,7 +100,7 @@ def _keys(values: tuple[str, ...]) -> list[str]:
 
 
 @staff.command("edit")
-@click.argument("staff_id", metavar="工号")
+@click.argument("staff_id", metavar="工号", shell_complete=staff_ids)
 @click.option("--name", help="姓名")
 @click.option("--department", help="Department identifier, e.g. cs.")
 @click.option("--role", "roles", multiple=True, help="Role identifier (repeatable): replaces all roles.")

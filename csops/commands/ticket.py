@@ -24,6 +24,7 @@ from csops.commands import (
     period,
     period_options,
 )
+from csops.completion import ticket_ids
 
 if TYPE_CHECKING:
     from csops.context import Context
@@ -238,7 +239,7 @@ def ticket_new(session: Session, type_: str | None, channel: str | None, custome
 
 
 @ticket.command("classify")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @click.option("--severity", help="major|general|minor")
 @click.option("--criterion", "criteria", multiple=True, help="economic_loss|personal_injury|negative_media")
 @at_option
@@ -256,7 +257,7 @@ def ticket_classify(session: Session, ticket_id: str, severity: str | None, crit
 
 
 @ticket.command("forward")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @click.option("--to", "to", help="工号 of the person now responsible.")
 @click.option("--department", help="Their department, e.g. engineering.")
 @click.option("--reason", help="Why it is passed on (required: handing on is never silent).")
@@ -275,7 +276,7 @@ def ticket_forward(session: Session, ticket_id: str, to: str | None, department:
 
 
 @ticket.command("assign")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @click.option("--to", "to", help="工号 of the technician or handler.")
 @click.option("--kind", "assignee_kind", type=click.Choice(["staff", "contractor", "other_dept"]), default="staff",
               show_default=True, help="TKT-REP-06: contractors and other departments need approval.")
@@ -295,7 +296,7 @@ def ticket_assign(session: Session, ticket_id: str, to: str | None, assignee_kin
 
 
 @ticket.command("approve")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @click.option("--note", help="Remarks.")
 @at_option
 @click.pass_obj
@@ -310,7 +311,7 @@ def ticket_approve(session: Session, ticket_id: str, note: str | None, at: datet
 
 
 @ticket.command("report")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @click.option("--to", "to", multiple=True, help="工号 told (repeatable).")
 @click.option("--note", help="What was reported.")
 @at_option
@@ -327,7 +328,7 @@ def ticket_report(session: Session, ticket_id: str, to: tuple[str, ...], note: s
 
 
 @ticket.command("escalate")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @click.option("--to", "to", help="工号 escalated to (the CS-centre director for big problems).")
 @click.option("--reason", type=click.Choice(["big_problem", "non_cooperation", "major_matter"]))
 @click.option("--note")
@@ -346,7 +347,7 @@ def ticket_escalate(session: Session, ticket_id: str, to: str | None, reason: st
 
 
 @ticket.command("update")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @click.option("--text", help="What happened.")
 @at_option
 @click.pass_obj
@@ -361,7 +362,7 @@ def ticket_update(session: Session, ticket_id: str, text: str | None, at: dateti
 
 
 @ticket.command("wait")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @click.option("--reason", help="What the customer is to do.")
 @at_option
 @click.pass_obj
@@ -376,7 +377,7 @@ def ticket_wait(session: Session, ticket_id: str, reason: str | None, at: dateti
 
 
 @ticket.command("resume")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @at_option
 @click.pass_obj
 def ticket_resume(session: Session, ticket_id: str, at: datetime | None) -> None:
@@ -390,7 +391,7 @@ def ticket_resume(session: Session, ticket_id: str, at: datetime | None) -> None
 
 
 @ticket.command("resolve")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @click.option("--resolution", help="What was done.")
 @click.option("--reply-text", help="What the customer was told (checked for 服务忌语).")
 @click.option("--corrective-action", help="TKT-VAL-04, TKT-CB-02")
@@ -488,7 +489,7 @@ def _close_would_refuse(ctx: Context, old: Ticket, new: Ticket, actor_id: str) -
 
 
 @ticket.command("callback")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @click.option("--mode", type=click.Choice(["phone", "on_site", "face_to_face"]))
 @click.option("--satisfied/--unsatisfied", default=None, help="Is the customer satisfied? (unsatisfied reopens)")
 @click.option("--signature", is_flag=True, help="The customer signed the record (TKT-CB-02).")
@@ -513,7 +514,7 @@ def ticket_callback(session: Session, ticket_id: str, mode: str | None, satisfie
 
 
 @ticket.command("finance")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @click.option("--amount", type=float, help="Yuan handed over.")
 @click.option("--receiver", help="工号 in finance who took it.")
 @at_option
@@ -531,7 +532,7 @@ def ticket_finance(session: Session, ticket_id: str, amount: float | None, recei
 
 
 @ticket.command("analysis")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @click.option("--impact")
 @click.option("--handling")
 @click.option("--root-cause")
@@ -560,7 +561,7 @@ def ticket_analysis(session: Session, ticket_id: str, impact: str | None, handli
 
 
 @ticket.command("close")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @click.option("--customer-notified-at", type=_instant(), help="When the customer was told the result (TKT-GEN-05).")
 @click.option("--note")
 @at_option
@@ -577,7 +578,7 @@ def ticket_close(session: Session, ticket_id: str, customer_notified_at: datetim
 
 
 @ticket.command("reopen")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @click.option("--reason", help="Why it is reopened.")
 @at_option
 @click.pass_obj
@@ -631,7 +632,7 @@ def _remaining(minutes: int) -> str:
 
 
 @ticket.command("show")
-@click.argument("ticket_id")
+@click.argument("ticket_id", shell_complete=ticket_ids)
 @format_option
 @click.pass_obj
 def ticket_show(session: Session, ticket_id: str) -> None:
