@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -412,7 +413,8 @@ class Session:
         """A list as JSON or CSV when asked for (True: emitted; the caller prints text otherwise).
 
         CSV has one column per key, in the order they first appear; a nested value is written as
-        JSON in its cell."""
+        JSON in its cell. Written into a file (``> 11月投诉.csv``) it starts with the BOM Excel needs
+        to read UTF-8 as Chinese; into a pipe it does not (other tools read it as plain UTF-8)."""
         if self.format == "json":
             self.emit_json(rows)
             return True
@@ -430,8 +432,19 @@ class Session:
         for row in rows:
             writer.writerow({k: v if isinstance(v, (str, int, float)) or v is None
                              else json.dumps(v, ensure_ascii=False, default=_jsonable) for k, v in row.items()})
-        click.echo(out.getvalue(), nl=False)
+        click.echo(("\ufeff" if _stdout_is_a_file() else "") + out.getvalue(), nl=False)
         return True
+
+
+def _stdout_is_a_file() -> bool:
+    """Whether standard output is a regular file (``> out.csv``), not a terminal, a pipe or a
+    test's buffer."""
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 class _Known:

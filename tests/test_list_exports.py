@@ -44,3 +44,23 @@ def test_every_list_takes_csv(office: Office, command: tuple[str, str]) -> None:
     result = office.run(*command, "--format", "csv")
     assert result.exit_code == 0, result.output
     assert result.output == "" or "," in result.output.splitlines()[0]  # a header, or no rows at all
+
+
+def test_csv_into_a_file_starts_with_the_bom_excel_needs_and_a_pipe_gets_none(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Excel reads UTF-8 CSV as Chinese only with a BOM; a pipe into another tool gets plain UTF-8."""
+    import subprocess
+    import sys
+
+    from tests.fixtures import PROJECT
+
+    out = tmp_path / "工单.csv"
+    with out.open("wb") as handle:
+        subprocess.run([sys.executable, "-m", "csops", "--root", str(PROJECT), "ticket", "list", "--format", "csv"],
+                       stdout=handle, check=True)
+    raw = out.read_bytes()
+    assert raw.startswith("\ufeffid,".encode())
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows and rows[0]["id"].startswith("T-")
+    piped = subprocess.run([sys.executable, "-m", "csops", "--root", str(PROJECT), "ticket", "list", "--format", "csv"],
+                           capture_output=True, check=True).stdout
+    assert piped.startswith(b"id,") and piped == raw[len("\ufeff".encode()):]
