@@ -78,6 +78,22 @@ class Result:
         return sorted(set(self.findings))
 
 
+def new_findings(before: Iterable[Finding], after: Iterable[Finding]) -> tuple[list[Finding], int]:
+    """The findings of ``after`` that ``before`` has not (as a multiset of path, rule and message:
+    two equal findings before and three after is one new), and how many of ``before`` are gone."""
+    from collections import Counter
+
+    seen = Counter((f.path, f.rule, f.message) for f in before)
+    added = []
+    for f in after:
+        key = (f.path, f.rule, f.message)
+        if seen[key]:
+            seen[key] -= 1
+        else:
+            added.append(f)
+    return added, sum(seen.values())
+
+
 def report_text(result: Result, out: TextIO) -> None:
     for finding in result.sorted():
         out.write(finding.as_text() + "\n")

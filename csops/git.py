@@ -219,7 +219,7 @@ def tree_as_index(cwd: Path, rev: str) -> Iterator[None]:
 
 def merge_base(cwd: Path, a: str, b: str) -> str | None:
     proc = run(["merge-base", a, b], cwd, check=False)
-    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+    return (proc.stdout.decode().strip() or None) if proc.returncode == 0 else None
 
 
 def resolve_commit(cwd: Path, rev: str) -> str | None:

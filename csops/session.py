@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from csops import git
-from csops.findings import Finding, Severity
+from csops.findings import Finding, Severity, new_findings
 from csops.rules import Problem
 from csops.store import RECORDS, SCHEMA_HEADER, LoadedFile, allocate_id, check_station, find_root, read_file
 
@@ -357,15 +356,7 @@ class Session:
 
         overlay = {c.rel: c.text.encode("utf-8") for c in changes}
         before, after, cache = check_change(self.root, self.clock, overlay)
-        seen = Counter((f.path, f.rule, f.message) for f in before.errors)
-        added = []
-        for f in after.errors:
-            key = (f.path, f.rule, f.message)
-            if seen[key]:
-                seen[key] -= 1
-            else:
-                added.append(f)
-        return added, cache
+        return new_findings(before.errors, after.errors)[0], cache
 
     def _refuse_new_errors(self, changes: Sequence[Change]) -> ResultCache | None:
         """Refuse the change if it adds an error anywhere in the tree; the result cache after it."""

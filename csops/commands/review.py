@@ -92,25 +92,16 @@ def _introduced(root: Any, base: str, tip: str, now: datetime) -> tuple[Any, int
     """The findings the branch introduces: validation of the tip's tree less that of the base's
     (each commit's tree read from git into a temporary index: no checkout, whatever is checked out),
     and how many findings of the base the branch removes."""
-    from collections import Counter
-
     from csops import git
     from csops.checker import check
-    from csops.findings import Result
+    from csops.findings import Result, new_findings
 
     with git.tree_as_index(root, tip):
         after = check(root, now, from_index=True)
     with git.tree_as_index(root, base):  # incremental from the tip's: only what the branch changed
         before = check(root, now, from_index=True)
-    seen = Counter((f.path, f.rule, f.message) for f in before.findings)
-    introduced = []
-    for f in after.findings:
-        key = (f.path, f.rule, f.message)
-        if seen[key]:
-            seen[key] -= 1
-        else:
-            introduced.append(f)
-    return Result(findings=introduced, files_checked=after.files_checked), sum(seen.values())
+    introduced, gone = new_findings(before.findings, after.findings)
+    return Result(findings=introduced, files_checked=after.files_checked), gone
 
 
 def _unconfirmed(records: list[dict[str, Any]], changes: list[Any], names: dict[str, str]) -> list[dict[str, Any]]:
